@@ -1,0 +1,16 @@
+# Image for web, worker and beat (docker-compose.yml).
+FROM node:20-bookworm-slim AS static
+WORKDIR /src
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+
+FROM python:3.11-slim-bookworm
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+WORKDIR /app
+COPY requirements.txt ./
+RUN pip install --no-cache-dir -r requirements.txt
+COPY . .
+COPY --from=static /src/node_modules ./node_modules
+RUN SECRET_KEY=build python manage.py collectstatic --no-input -v0
+RUN useradd --system portal && chown -R portal /app/var
+USER portal

@@ -1,0 +1,82 @@
+# Certificaatportaal — see README.md. `make run` and `make test` work on a fresh clone.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PKI_DIR ?= var/pki
+HOST ?= 127.0.0.1
+PORT ?= 8000
+TLS_PORT ?= 8443
+# Debian packages the suite drives: nginx (mTLS proxy), Chromium (Playwright),
+# gettext (translations).
+SYSTEM_PACKAGES := nginx chromium gettext fonts-dejavu-core
+
+.PHONY: install system-deps pki run run-tls test lint format bench messages clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+install: $(VENV)/.installed node_modules/.installed
+
+# Installs what the end-to-end tests need when running as root and it is missing;
+# otherwise those tests say what is missing (and fail under CI=true).
+system-deps:
+	@missing=""; for cmd in nginx chromium msgfmt; do command -v $$cmd >/dev/null || missing="$$missing $$cmd"; done; \
+	if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "Installing$$missing from Debian's packages"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(SYSTEM_PACKAGES) >/dev/null; \
+	elif [ -n "$$missing" ]; then echo "Not installed:$$missing (end-to-end tests will not run)"; fi
+
+$(PKI_DIR)/roots.pem: | install
+	$(PY) manage.py demo_pki --out $(PKI_DIR)
+
+pki: $(PKI_DIR)/roots.pem
+
+# The embedded default: SQLite, tasks run inline, the development login.
+run: install pki
+	export DEBUG=1 PORTAL_DEV_LOGIN=1 PORTAL_PKI_DIR=$(abspath $(PKI_DIR)); \
+	$(PY) manage.py migrate --no-input && \
+	$(PY) manage.py seed_demo && \
+	echo "Portal: http://$(HOST):$(PORT)/dev/login/ (or make run-tls for smartcard login)" && \
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+# The real thing: nginx with client certificates in front of gunicorn.
+# Import var/pki/clients/<slug>.p12 (password: demo) in your browser.
+run-tls: install pki
+	export PORTAL_PKI_DIR=$(abspath $(PKI_DIR)) PORTAL_STATIC_MANIFEST=1; \
+	$(PY) manage.py migrate --no-input && $(PY) manage.py seed_demo && \
+	$(PY) manage.py collectstatic --no-input -v0 && \
+	$(PY) manage.py nginx_conf --pki $(PKI_DIR) --listen $(HOST):$(TLS_PORT) \
+		--upstream $(HOST):$(PORT) --prefix var/nginx && \
+	{ nginx -p $(abspath var/nginx) -c $(abspath var/nginx/nginx.conf) -e $(abspath var/nginx/error.log) & \
+	  trap 'kill -QUIT $$(cat var/nginx/nginx.pid) 2>/dev/null' EXIT; \
+	  echo "Portal: https://localhost:$(TLS_PORT)/"; \
+	  $(VENV)/bin/gunicorn -c deploy/gunicorn/gunicorn.conf.py --bind $(HOST):$(PORT) portal.wsgi; }
+
+test: install system-deps
+	$(PY) -m pytest
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench: install
+	$(PY) -m bench
+
+messages: install
+	$(PY) manage.py makemessages --locale en --no-obsolete --no-location \
+		--ignore '.venv/*' --ignore 'node_modules/*' --ignore 'var/*'
+	$(PY) manage.py compilemessages --locale en --ignore '.venv/*' --ignore 'node_modules/*'
+
+clean:
+	rm -rf var

@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from certificates.models import Status
+from certificates.selectors import CARD_SORTS, SERVER_SORTS, server_products
+
+PAGE_SIZES = [10, 25, 50, 100]
+DEFAULT_PAGE_SIZE = 25
+
+
+class OverviewFilterForm(forms.Form):
+    """Status, search text, sorting and page size of a certificate overview (manual §3–6).
+
+    Anything invalid in the query string falls back to the default: a
+    tampered URL never causes a 500.
+    """
+
+    sorts: dict[str, str] = {}
+    search_label = ""
+
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[*Status.choices, ("all", _("Alle"))],
+        initial=Status.VALID,
+    )
+    q = forms.CharField(required=False, max_length=253)
+    sort = forms.ChoiceField(required=False, widget=forms.HiddenInput)
+    dir = forms.ChoiceField(
+        required=False, choices=[("asc", "asc"), ("desc", "desc")], widget=forms.HiddenInput
+    )
+    per_page = forms.TypedChoiceField(
+        label=_("Aantal per pagina"),
+        required=False,
+        coerce=int,
+        choices=[(n, n) for n in PAGE_SIZES],
+        empty_value=DEFAULT_PAGE_SIZE,
+        initial=DEFAULT_PAGE_SIZE,
+    )
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["sort"].choices = [(k, k) for k in self.sorts]
+        self.fields["q"].label = self.search_label
+        self.fields["q"].widget.attrs["placeholder"] = self.search_label
+
+    def filters(self) -> dict[str, object]:
+        data = self.cleaned_data if self.is_valid() else {}
+        return {
+            "status": data.get("status") or Status.VALID,
+            "name_part": (data.get("q") or "").strip(),
+            "sort": data.get("sort") or "expiry",
+            "descending": data.get("dir") == "desc",
+        }
+
+    def page_size(self) -> int:
+        if self.is_valid():
+            return self.cleaned_data.get("per_page") or DEFAULT_PAGE_SIZE
+        return DEFAULT_PAGE_SIZE
+
+
+class ServerCertificateFilterForm(OverviewFilterForm):
+    """Type / Status / (Deel van) Naam van de Service (FQDN) (manual §3.1)."""
+
+    sorts = SERVER_SORTS
+    search_label = _("(Deel van) Naam van de Service (FQDN)")
+
+    type = forms.ChoiceField(label=_("Type"), required=False)
+    field_order = ["type", "status", "q"]
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["type"].choices = [("", _("Alles"))] + [
+            (p.code, p.short_name) for p in server_products()
+        ]
+
+    def filters(self) -> dict[str, object]:
+        data = self.cleaned_data if self.is_valid() else {}
+        return {"product": data.get("type") or "", **super().filters()}
+
+
+class CardFilterForm(OverviewFilterForm):
+    """Status / (Deel van) Common Name of e-mailadres (manual §4.1)."""
+
+    sorts = CARD_SORTS
+    search_label = _("(Deel van) Common Name of e-mailadres")

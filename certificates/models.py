@@ -1,0 +1,311 @@
+"""Issuing CAs, products, cards and certificates of every kind.
+
+Geldig / Verlopen / Ingetrokken (valid / expired / revoked) is derived from
+the validity period and the revocation, never stored: a stored "valid" goes
+stale the second a certificate expires.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db import models
+from django.db.models import Case, F, Q, Value, When
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from certificates.fields import CertificateField
+from organisations.models import Person, Subscriber
+
+EXPIRY_WARNING_DAYS = 30
+
+
+class Kind(models.TextChoices):
+    SERVER = "server", _("Servercertificaat")
+    PERSONAL = "personal", _("Persoons")
+    GROUP = "group", _("Groeps")
+    ESEAL = "eseal", _("eSeal")
+
+
+class Status(models.TextChoices):
+    VALID = "valid", _("Geldig")
+    EXPIRED = "expired", _("Verlopen")
+    REVOKED = "revoked", _("Ingetrokken")
+
+
+class RevocationReason(models.TextChoices):
+    # RFC 5280 §5.3.1 reason codes, by their cryptography ReasonFlags value.
+    UNSPECIFIED = "unspecified", _("Niet gespecificeerd")
+    KEY_COMPROMISE = "keyCompromise", _("Sleutel gecompromitteerd")
+    CA_COMPROMISE = "cACompromise", _("CA gecompromitteerd")
+    AFFILIATION_CHANGED = "affiliationChanged", _("Gegevens gewijzigd")
+    SUPERSEDED = "superseded", _("Vervangen")
+    CESSATION_OF_OPERATION = "cessationOfOperation", _("Niet meer in gebruik")
+    PRIVILEGE_WITHDRAWN = "privilegeWithdrawn", _("Bevoegdheid ingetrokken")
+
+
+class IssuingCA(models.Model):
+    """A CA certificate: an issuing CA, or (without parent) a root."""
+
+    class Generation(models.TextChoices):
+        G1 = "G1", "G1"
+        G2 = "G2", "G2"
+        G3 = "G3", "G3"
+        G21 = "G21", "G21"
+
+    name = models.CharField(_("naam"), max_length=200, unique=True)
+    generation = models.CharField(_("generatie"), max_length=4, choices=Generation.choices)
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children",
+        verbose_name=_("uitgegeven door"),
+    )
+    certificate = CertificateField(_("certificaat"))
+    fingerprint = models.CharField(_("SHA-256 vingerafdruk"), max_length=64, unique=True)
+
+    class Meta:
+        verbose_name = _("uitgevende CA")
+        verbose_name_plural = _("uitgevende CA's")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def chain(self) -> list[IssuingCA]:
+        """This CA and its parents up to the root."""
+        chain: list[IssuingCA] = []
+        node: IssuingCA | None = self
+        while node is not None and node not in chain:
+            chain.append(node)
+            node = node.parent
+        return chain
+
+
+class Product(models.Model):
+    """What can be ordered; validity and price are data (SPEC.md §7)."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("naam"), max_length=100)
+    short_name = models.CharField(
+        _("korte naam"), max_length=50, help_text=_("Zoals in de kolom Certificate Type.")
+    )
+    kind = models.CharField(_("soort"), max_length=10, choices=Kind.choices)
+    validity_days = models.PositiveIntegerField(_("geldigheid in dagen"))
+    price_cents = models.PositiveIntegerField(_("prijs in centen"), default=0)
+    active = models.BooleanField(_("bestelbaar"), default=True)
+
+    class Meta:
+        verbose_name = _("product")
+        verbose_name_plural = _("producten")
+        ordering = ["kind", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(validity_days__gt=0), name="product_validity_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Card(models.Model):
+    """A card, USB token, mobile or cloud carrier holding certificates (manual §4–6)."""
+
+    class Carrier(models.TextChoices):
+        CARD = "card", _("Pas")
+        USB = "usb", _("USB-token")
+        MOBILE = "mobile", _("certificaat via Mobiel")
+        CLOUD = "cloud", _("Cloud HSM")
+
+    class Activation(models.TextChoices):
+        NONE = "", "—"
+        REQUESTED = "REQUESTED", "REQUESTED"
+        ACTIVATED = "ACTIVATED", "ACTIVATED"
+
+    subscriber = models.ForeignKey(Subscriber, on_delete=models.PROTECT, related_name="cards")
+    number = models.CharField(_("pasnummer"), max_length=32, unique=True)
+    kind = models.CharField(_("pastype"), max_length=10, choices=Kind.choices)
+    carrier = models.CharField(_("product"), max_length=10, choices=Carrier.choices)
+    holder_name = models.CharField(_("naam pashouder (CN)"), max_length=200)
+    email = models.EmailField(_("e-mailadres"), blank=True)
+    activation = models.CharField(
+        _("activatie"), max_length=10, choices=Activation.choices, default="", blank=True
+    )
+
+    class Meta:
+        verbose_name = _("pas")
+        verbose_name_plural = _("passen")
+        ordering = ["holder_name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind="server"), name="card_is_not_for_server_certificates"
+            ),
+            models.CheckConstraint(
+                condition=Q(activation="") | Q(kind="eseal", carrier="cloud"),
+                name="card_activation_only_for_cloud_eseal",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.holder_name} ({self.number})"
+
+
+class CertificateQuerySet(models.QuerySet["Certificate"]):
+    def valid(self, now: datetime | None = None) -> CertificateQuerySet:
+        now = now or timezone.now()
+        return self.filter(revoked_at__isnull=True, not_before__lte=now, not_after__gt=now)
+
+    def expired(self, now: datetime | None = None) -> CertificateQuerySet:
+        return self.filter(revoked_at__isnull=True, not_after__lte=now or timezone.now())
+
+    def revoked(self) -> CertificateQuerySet:
+        return self.filter(revoked_at__isnull=False)
+
+    def with_status(self, now: datetime | None = None) -> CertificateQuerySet:
+        """Annotate ``status_code`` so the overview can sort on Status."""
+        now = now or timezone.now()
+        return self.annotate(
+            status_code=Case(
+                When(revoked_at__isnull=False, then=Value(Status.REVOKED.value)),
+                When(not_after__lte=now, then=Value(Status.EXPIRED.value)),
+                default=Value(Status.VALID.value),
+                output_field=models.CharField(),
+            )
+        )
+
+
+class Certificate(models.Model):
+    """An issued certificate of any kind, with the certificate itself as DER."""
+
+    Kind = Kind
+    Status = Status
+
+    subscriber = models.ForeignKey(
+        Subscriber, on_delete=models.PROTECT, related_name="certificates"
+    )
+    kind = models.CharField(_("soort"), max_length=10, choices=Kind.choices)
+    product = models.ForeignKey(
+        Product, on_delete=models.PROTECT, null=True, blank=True, related_name="certificates",
+        verbose_name=_("type"),
+    )
+    card = models.ForeignKey(
+        Card, on_delete=models.PROTECT, null=True, blank=True, related_name="certificates",
+        verbose_name=_("pas"),
+    )
+    card_usage = models.CharField(
+        _("certificaat op de pas"),
+        max_length=15,
+        blank=True,
+        choices=[
+            ("", "—"),
+            ("authentication", _("Authenticiteitcertificaat")),
+            ("signature", _("Handtekeningcertificaat")),
+            ("encryption", _("Vertrouwelijkheidcertificaat")),
+        ],
+    )
+    issuing_ca = models.ForeignKey(
+        IssuingCA, on_delete=models.PROTECT, related_name="certificates",
+        verbose_name=_("uitgevende CA"),
+    )
+    serial = models.CharField(_("serienummer certificaat"), max_length=64)
+    subject = models.CharField(_("subject"), max_length=1000)
+    common_name = models.CharField(_("naam (CN)"), max_length=255, blank=True)
+    organization = models.CharField(_("organisatienaam (O)"), max_length=255, blank=True)
+    locality = models.CharField(_("plaats (L)"), max_length=128, blank=True)
+    state = models.CharField(_("provincie (ST)"), max_length=128, blank=True)
+    country = models.CharField(_("land (C)"), max_length=2, blank=True)
+    subject_serial = models.CharField(_("subject.serialNumber"), max_length=64, blank=True)
+    sans = models.JSONField(_("subjectAltName"), default=list, blank=True)
+    not_before = models.DateTimeField(_("geldig van"))
+    not_after = models.DateTimeField(_("verloopdatum"))
+    spki_sha256 = models.CharField(
+        _("SHA-256 van de publieke sleutel (SPKI)"), max_length=64, db_index=True
+    )
+    fingerprint = models.CharField(_("SHA-256 vingerafdruk"), max_length=64, unique=True)
+    der = CertificateField(_("certificaat"))
+    certificate_manager = models.ForeignKey(
+        Person, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="managed_certificates", verbose_name=_("certificaatbeheerder"),
+    )
+    requested_by = models.ForeignKey(
+        Person, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="requested_certificates", verbose_name=_("aangevraagd door"),
+    )
+    revoked_at = models.DateTimeField(_("ingetrokken op"), null=True, blank=True)
+    revocation_reason = models.CharField(
+        _("reden van intrekking"), max_length=30, choices=RevocationReason.choices, blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CertificateQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("certificaat")
+        verbose_name_plural = _("certificaten")
+        ordering = ["not_after"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["issuing_ca", "serial"], name="certificate_serial_unique_per_ca"
+            ),
+            models.CheckConstraint(
+                condition=Q(not_after__gt=F("not_before")), name="certificate_validity_ordered"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=[k.value for k in Kind]), name="certificate_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=(Q(kind="server") & Q(card__isnull=True) & Q(card_usage="")
+                           & Q(product__isnull=False))
+                | (~Q(kind="server") & Q(card__isnull=False) & ~Q(card_usage="")),
+                name="certificate_server_has_product_others_a_card",
+            ),
+            models.CheckConstraint(
+                condition=(Q(revoked_at__isnull=True) & Q(revocation_reason=""))
+                | (Q(revoked_at__isnull=False) & ~Q(revocation_reason="")),
+                name="certificate_revocation_complete",
+            ),
+            models.CheckConstraint(
+                condition=Q(serial__regex=r"^[0-9a-f]+$"), name="certificate_serial_lower_hex"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["subscriber", "kind", "not_after"], name="cert_subscriber_kind_expiry"
+            ),
+            models.Index(
+                fields=["subscriber", "kind", "common_name"], name="cert_subscriber_kind_cn"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.common_name or self.subject
+
+    def status_at(self, now: datetime) -> Status:
+        if self.revoked_at is not None:
+            return Status.REVOKED
+        if self.not_after <= now:
+            return Status.EXPIRED
+        return Status.VALID
+
+    @property
+    def status(self) -> Status:
+        return self.status_at(timezone.now())
+
+    @property
+    def expires_soon(self) -> bool:
+        """The overview's warning mark (manual §3.1): valid, expiring within 30 days."""
+        now = timezone.now()
+        return (
+            self.status_at(now) == Status.VALID
+            and self.not_after - now <= timedelta(days=EXPIRY_WARNING_DAYS)
+        )
+
+    @property
+    def place(self) -> str:
+        """ "Plaats (L), Provincie (P), Land (C)" as the detail page shows it."""
+        return ", ".join(part for part in [self.locality, self.state, self.country] if part)
+
+    @property
+    def type_label(self) -> str:
+        if self.product is not None:
+            return self.product.short_name
+        return self.get_kind_display()

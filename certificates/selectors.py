@@ -1,0 +1,108 @@
+"""Reads on certificates (selectors, see STYLE.md). Always scoped to one subscriber."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from certificates.models import Certificate, Kind, Product, Status
+from organisations.models import Subscriber
+
+# Sort keys of the overview's column headings (manual §3.1).
+SERVER_SORTS = {
+    "type": "product__short_name",
+    "status": "status_code",
+    "cn": "common_name",
+    "from": "not_before",
+    "expiry": "not_after",
+}
+
+
+def server_products() -> QuerySet[Product]:
+    return Product.objects.filter(kind=Kind.SERVER).order_by("short_name")
+
+
+def server_certificates(
+    *,
+    subscriber: Subscriber,
+    product: str = "",
+    status: str = Status.VALID,
+    name_part: str = "",
+    sort: str = "expiry",
+    descending: bool = False,
+) -> QuerySet[Certificate]:
+    """The Servercertificaten overview: one subscriber's server certificates, filtered."""
+    certificates = Certificate.objects.filter(subscriber=subscriber, kind=Kind.SERVER)
+    if status == Status.VALID:
+        certificates = certificates.valid()
+    elif status == Status.EXPIRED:
+        certificates = certificates.expired()
+    elif status == Status.REVOKED:
+        certificates = certificates.revoked()
+    if product:
+        certificates = certificates.filter(product__code=product)
+    if name_part:
+        certificates = certificates.filter(common_name__icontains=name_part)
+    order = SERVER_SORTS.get(sort, SERVER_SORTS["expiry"])
+    return certificates.with_status().order_by(f"-{order}" if descending else order, "pk")
+
+
+def certificate_for_subscriber(
+    *, subscriber: Subscriber, pk: int, kind: Kind | None = None
+) -> Certificate:
+    """One certificate of this subscriber, or 404 (another subscriber's is not found)."""
+    certificates = Certificate.objects.select_related(
+        "product", "issuing_ca", "certificate_manager__subscriber", "requested_by", "card"
+    ).filter(subscriber=subscriber)
+    if kind is not None:
+        certificates = certificates.filter(kind=kind)
+    certificate = certificates.filter(pk=pk).first()
+    if certificate is None:
+        raise Http404
+    return certificate
+
+
+CARD_SORTS = {
+    "status": "status_code",
+    "cn": "card__holder_name",
+    "email": "card__email",
+    "from": "not_before",
+    "expiry": "not_after",
+}
+
+
+def card_certificates(
+    *,
+    subscriber: Subscriber,
+    kind: Kind,
+    status: str = Status.VALID,
+    name_part: str = "",
+    sort: str = "expiry",
+    descending: bool = False,
+) -> QuerySet[Certificate]:
+    """The Persoons / Groeps / eSeal overviews (manual §4–6): one row per card.
+
+    A card's row is its authenticity certificate (or, for an eSeal, its seal
+    certificate): the one whose validity the overview shows.
+    """
+    certificates = Certificate.objects.filter(
+        subscriber=subscriber, kind=kind, card_usage__in=["authentication", "signature"]
+    )
+    if kind != Kind.ESEAL:
+        certificates = certificates.filter(card_usage="authentication")
+    if status == Status.VALID:
+        certificates = certificates.valid()
+    elif status == Status.EXPIRED:
+        certificates = certificates.expired()
+    elif status == Status.REVOKED:
+        certificates = certificates.revoked()
+    if name_part:
+        certificates = certificates.filter(
+            Q(card__holder_name__icontains=name_part) | Q(card__email__icontains=name_part)
+        )
+    order = CARD_SORTS.get(sort, CARD_SORTS["expiry"])
+    return (
+        certificates.with_status()
+        .select_related("card")
+        .order_by(f"-{order}" if descending else order, "pk")
+    )

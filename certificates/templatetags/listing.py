@@ -1,0 +1,43 @@
+"""Sortable column headings and the "1 t/m 25 (totaal N)" line of the overviews."""
+
+from __future__ import annotations
+
+from django import template
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def sort_heading(context: template.Context, key: str, label: str) -> str:
+    filters = context["filters"]
+    active = filters["sort"] == key
+    descending = active and not filters["descending"]
+    query = context["sort_query"]
+    href = f"?{query}&sort={key}&dir={'desc' if descending else 'asc'}".replace("?&", "?")
+    arrow = ""
+    aria = ""
+    if active:
+        arrow = " ▼" if filters["descending"] else " ▲"
+        aria = "descending" if filters["descending"] else "ascending"
+    return format_html(
+        '<a href="{}" class="sort-link"{}>{}{}</a>',
+        href,
+        format_html(' aria-sort="{}"', aria) if aria else "",
+        label,
+        arrow,
+    )
+
+
+@register.simple_tag
+def page_range_text(page: object) -> str:
+    """ "1 t/m 25 (totaal 132)" (manual §3.1)."""
+    paginator = page.paginator  # type: ignore[attr-defined]
+    if paginator.count == 0:
+        return _("0 resultaten")
+    return _("%(first)s t/m %(last)s (totaal %(total)s)") % {
+        "first": page.start_index(),  # type: ignore[attr-defined]
+        "last": page.end_index(),  # type: ignore[attr-defined]
+        "total": paginator.count,
+    }

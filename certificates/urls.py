@@ -1,0 +1,16 @@
+from django.urls import path
+
+from certificates import views
+
+urlpatterns = [
+    path("servercertificaten/", views.server_list, name="server_list"),
+    path("servercertificaten/export.csv", views.server_csv, name="server_csv"),
+    path("servercertificaten/<int:pk>/", views.server_detail, name="server_detail"),
+    path("passen/<str:kind>/", views.card_list, name="card_list"),
+    path("passen/<str:kind>/<int:pk>/", views.card_detail, name="card_detail"),
+    path(
+        "certificaten/<int:pk>/download/<str:fmt>/",
+        views.certificate_download,
+        name="certificate_download",
+    ),
+]

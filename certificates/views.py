@@ -1,0 +1,209 @@
+"""Certificate overviews, details, downloads and the CSV export (manual §3–6)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from certificates.csv_export import stream_csv
+from certificates.forms import CardFilterForm, OverviewFilterForm, ServerCertificateFilterForm
+from certificates.models import Certificate, Kind, Status
+from certificates.selectors import (
+    card_certificates,
+    certificate_for_subscriber,
+    server_certificates,
+)
+from portal.access import person_required
+
+
+def _overview(
+    request: HttpRequest, form: OverviewFilterForm, certificates: QuerySet[Certificate],
+    template: str, **context: object,
+) -> HttpResponse:
+    """Render an overview page: the filtered list, sortable, paginated."""
+    page = Paginator(certificates, form.page_size()).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    sort_query = query.copy()
+    for key in ("sort", "dir"):
+        sort_query.pop(key, None)
+    return render(
+        request,
+        template,
+        {
+            "form": form,
+            "filters": form.filters(),
+            "page": page,
+            "query": query.urlencode(),
+            "sort_query": sort_query.urlencode(),
+            **context,
+        },
+    )
+
+
+@require_GET
+@person_required
+def server_list(request: HttpRequest) -> HttpResponse:
+    form = ServerCertificateFilterForm(request.GET or None)
+    certificates = server_certificates(
+        subscriber=request.person.subscriber, **form.filters()
+    ).select_related("product")
+    return _overview(request, form, certificates, "certificates/server_list.html")
+
+
+CARD_KINDS = {"personal": Kind.PERSONAL, "group": Kind.GROUP, "eseal": Kind.ESEAL}
+
+
+def _card_kind(kind: str) -> Kind:
+    if kind not in CARD_KINDS:
+        raise Http404
+    return CARD_KINDS[kind]
+
+
+@require_GET
+@person_required
+def card_list(request: HttpRequest, kind: str) -> HttpResponse:
+    """Persoons, Groeps and eSeal overviews (manual §4.1, §5, §6)."""
+    card_kind = _card_kind(kind)
+    form = CardFilterForm(request.GET or None)
+    certificates = card_certificates(
+        subscriber=request.person.subscriber, kind=card_kind, **form.filters()
+    )
+    return _overview(
+        request, form, certificates, "certificates/card_list.html",
+        kind=kind, kind_label=card_kind.label,
+    )
+
+
+@require_GET
+@person_required
+def card_detail(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    """Detailgegevens: the card and every certificate on it (manual §4.1)."""
+    card_kind = _card_kind(kind)
+    certificate = certificate_for_subscriber(
+        subscriber=request.person.subscriber, pk=pk, kind=card_kind
+    )
+    on_card = certificate.card.certificates.select_related("issuing_ca").order_by("card_usage")
+    return render(
+        request,
+        "certificates/card_detail.html",
+        {"certificate": certificate, "card": certificate.card, "on_card": on_card,
+         "kind": kind, "kind_label": card_kind.label},
+    )
+
+
+@require_GET
+@person_required
+def server_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    certificate = certificate_for_subscriber(
+        subscriber=request.person.subscriber, pk=pk, kind=Kind.SERVER
+    )
+    return render(request, "certificates/server_detail.html", {"certificate": certificate})
+
+
+def _download_name(certificate: Certificate, suffix: str) -> str:
+    base = re.sub(r"[^A-Za-z0-9.-]+", "_", certificate.common_name or certificate.serial)
+    return f"{base.strip('._') or 'certificaat'}{suffix}"
+
+
+DOWNLOADS = {
+    "pem": ("application/x-pem-file", ".pem"),
+    "der": ("application/pkix-cert", ".cer"),
+    "chain": ("application/x-pem-file", "-chain.pem"),
+}
+
+
+@require_GET
+@person_required
+def certificate_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    """PEM, DER, or the full chain as PEM (leaf, issuing CA, root)."""
+    if fmt not in DOWNLOADS:
+        raise Http404
+    certificate = certificate_for_subscriber(subscriber=request.person.subscriber, pk=pk)
+    if fmt == "der":
+        body: bytes | str = certificate.der.der
+    elif fmt == "pem":
+        body = certificate.der.pem
+    else:
+        body = certificate.der.pem + "".join(ca.certificate.pem for ca in certificate.issuing_ca.chain())
+    content_type, suffix = DOWNLOADS[fmt]
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = (
+        f'attachment; filename="{_download_name(certificate, suffix)}"'
+    )
+    return response
+
+
+def _iso(value: object) -> str:
+    """ISO 8601 date in the portal's time zone, as the overview shows it."""
+    return timezone.localdate(value).isoformat() if value is not None else ""  # type: ignore[arg-type]
+
+
+@require_GET
+@person_required
+def server_csv(request: HttpRequest) -> StreamingHttpResponse:
+    """Exactly the filtered list of the overview, every page, streamed."""
+    filters = ServerCertificateFilterForm(request.GET or None).filters()
+    subscriber = request.person.subscriber
+    status_labels = dict(Status.choices)
+    rows = (
+        server_certificates(subscriber=subscriber, **filters)
+        .values_list(
+            "product__short_name",
+            "status_code",
+            "common_name",
+            "sans",
+            "not_before",
+            "not_after",
+            "serial",
+            "issuing_ca__name",
+            "certificate_manager__manager_number",
+            "certificate_manager__given_name",
+            "certificate_manager__surname",
+            "requested_by__given_name",
+            "requested_by__surname",
+        )
+        .iterator(chunk_size=2000)
+    )
+    header = [
+        _("Certificate Type"),
+        _("Status"),
+        _("Naam van de Service (CN)"),
+        _("SAN 1 t/m SAN 10"),
+        _("Geldig van"),
+        _("Verloopdatum"),
+        _("Serienummer certificaat"),
+        _("Uitgevende CA"),
+        _("Registratienummer certificaatbeheerder"),
+        _("Certificaatbeheerder"),
+        _("Contactpersoon"),
+    ]
+    body = (
+        [
+            product,
+            status_labels[status],
+            cn,
+            " ".join(sans or []),
+            _iso(not_before),
+            _iso(not_after),
+            serial,
+            ca,
+            manager_number or "",
+            f"{m_given or ''} {m_surname or ''}".strip(),
+            f"{r_given or ''} {r_surname or ''}".strip(),
+        ]
+        for (product, status, cn, sans, not_before, not_after, serial, ca, manager_number,
+             m_given, m_surname, r_given, r_surname) in rows
+    )
+    response = StreamingHttpResponse(stream_csv(header, body), content_type="text/csv; charset=utf-8")
+    filename = f"servercertificaten-{subscriber.number}-{date.today().isoformat()}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

@@ -1,0 +1,114 @@
+"""Reading the fields the portal shows and matches on out of X.509 objects."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from cryptography.x509.oid import ExtensionOID, NameOID
+
+# subjectAltName otherName carrying the UZI/PKIoverheid identity string
+# (AORTA seed, table AORTA.STK.t3120).
+UZI_OTHERNAME_OID = x509.ObjectIdentifier("2.5.5.5")
+
+
+def spki_sha256(public_key: x509.Certificate | x509.CertificateSigningRequest | object) -> str:
+    """SHA-256 over the DER SubjectPublicKeyInfo: the key-reuse fingerprint."""
+    if isinstance(public_key, (x509.Certificate, x509.CertificateSigningRequest)):
+        public_key = public_key.public_key()
+    der = public_key.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)  # type: ignore[attr-defined]
+    return hashlib.sha256(der).hexdigest()
+
+
+def fingerprint(certificate: x509.Certificate) -> str:
+    return hashlib.sha256(certificate.public_bytes(Encoding.DER)).hexdigest()
+
+
+def serial_hex(certificate: x509.Certificate) -> str:
+    return format(certificate.serial_number, "x")
+
+
+def name_attribute(name: x509.Name, oid: x509.ObjectIdentifier) -> str:
+    values = name.get_attributes_for_oid(oid)
+    return str(values[0].value) if values else ""
+
+
+@dataclass(frozen=True)
+class SubjectFields:
+    common_name: str
+    organization: str
+    locality: str
+    state: str
+    country: str
+    serial_number: str
+
+
+def subject_fields(name: x509.Name) -> SubjectFields:
+    return SubjectFields(
+        common_name=name_attribute(name, NameOID.COMMON_NAME),
+        organization=name_attribute(name, NameOID.ORGANIZATION_NAME),
+        locality=name_attribute(name, NameOID.LOCALITY_NAME),
+        state=name_attribute(name, NameOID.STATE_OR_PROVINCE_NAME),
+        country=name_attribute(name, NameOID.COUNTRY_NAME),
+        serial_number=name_attribute(name, NameOID.SERIAL_NUMBER),
+    )
+
+
+def subject_alt_names(certificate: x509.Certificate) -> list[str]:
+    """DNS names and IP addresses, in certificate order."""
+    try:
+        san = certificate.extensions.get_extension_for_oid(
+            ExtensionOID.SUBJECT_ALTERNATIVE_NAME
+        ).value
+    except x509.ExtensionNotFound:
+        return []
+    names = [str(v) for v in san.get_values_for_type(x509.DNSName)]
+    names += [str(v) for v in san.get_values_for_type(x509.IPAddress)]
+    return names
+
+
+def uzi_number(certificate: x509.Certificate) -> str | None:
+    """The UZI number from otherName 2.5.5.5, or None.
+
+    Format (AORTA seed, AORTA.STK.t3120):
+    ``<OID CA>-<versie-nr>-<UZI-nr>-<pastype>-<Abonnee-nr>-<rol>-<AGB-code>``.
+    The value is an IA5String (DER tag 0x16); anything else is not a UZI name.
+    """
+    try:
+        san = certificate.extensions.get_extension_for_oid(
+            ExtensionOID.SUBJECT_ALTERNATIVE_NAME
+        ).value
+    except (x509.ExtensionNotFound, ValueError):
+        return None
+    for other in san.get_values_for_type(x509.OtherName):
+        if other.type_id != UZI_OTHERNAME_OID:
+            continue
+        text = _ia5string(other.value)
+        if text is None:
+            continue
+        parts = text.split("-")
+        if len(parts) == 7 and parts[2].isdigit():
+            return parts[2]
+    return None
+
+
+def _ia5string(der: bytes) -> str | None:
+    if len(der) < 2 or der[0] != 0x16:
+        return None
+    length = der[1]
+    offset = 2
+    if length & 0x80:
+        count = length & 0x7F
+        if count == 0 or count > 2 or len(der) < 2 + count:
+            return None
+        length = int.from_bytes(der[2 : 2 + count], "big")
+        offset = 2 + count
+    body = der[offset : offset + length]
+    if len(body) != length or offset + length != len(der):
+        return None
+    try:
+        return body.decode("ascii")
+    except UnicodeDecodeError:
+        return None

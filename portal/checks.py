@@ -1,0 +1,34 @@
+"""Deploy checks: `manage.py check --deploy` refuses a development login."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.checks import Error, Tags, Warning, register
+
+
+@register(Tags.security, deploy=True)
+def dev_login_off(app_configs: Any, **kwargs: Any) -> list[Error]:
+    if settings.PORTAL_DEV_LOGIN:
+        return [
+            Error(
+                "The development login (PORTAL_DEV_LOGIN) is on.",
+                hint="Unset PORTAL_DEV_LOGIN and DEBUG in production.",
+                id="portal.E001",
+            )
+        ]
+    return []
+
+
+@register(Tags.security, deploy=True)
+def trust_bundle_configured(app_configs: Any, **kwargs: Any) -> list[Warning]:
+    if settings.PORTAL_TRUST_BUNDLE is None:
+        return [
+            Warning(
+                "No trust bundle for login certificates: nobody can log in.",
+                hint="Set PORTAL_TRUST_BUNDLE or PORTAL_PKI_DIR.",
+                id="portal.W001",
+            )
+        ]
+    return []

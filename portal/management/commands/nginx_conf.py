@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from portal import nginx
+
+ADDRESS = re.compile(r"^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$")
+
+
+class Command(BaseCommand):
+    help = "Write PREFIX/nginx.conf: TLS with optional client certificates in front of the portal."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--pki", required=True, type=Path, metavar="DIR")
+        parser.add_argument("--listen", required=True, metavar="HOST:PORT")
+        parser.add_argument("--upstream", required=True, metavar="HOST:PORT")
+        parser.add_argument("--prefix", required=True, type=Path, metavar="DIR")
+        parser.add_argument(
+            "--proxy-bind", default="", metavar="ADDR",
+            help="Source address nginx connects to the portal from (PORTAL_TRUSTED_PROXIES).",
+        )
+
+    def handle(self, *args: object, pki: Path, listen: str, upstream: str, prefix: Path,
+               proxy_bind: str, **options: object) -> None:
+        for name, value in (("--listen", listen), ("--upstream", upstream)):
+            if not ADDRESS.match(value):
+                raise CommandError(f"{name} must be HOST:PORT, not {value!r}")
+        pki = pki.resolve()
+        for needed in ("server.crt", "server.key", "trust-bundle.pem"):
+            if not (pki / needed).exists():
+                raise CommandError(f"{pki / needed} is missing: run `manage.py demo_pki` first")
+        prefix = prefix.resolve()
+        prefix.mkdir(parents=True, exist_ok=True)
+        config = nginx.render(pki=pki, listen=listen, upstream=upstream, prefix=prefix,
+                              proxy_bind=proxy_bind)
+        (prefix / "nginx.conf").write_text(config)
+        self.stdout.write(self.style.SUCCESS(f"Wrote {prefix / 'nginx.conf'}"))

@@ -1,0 +1,143 @@
+"""Client-certificate login (SPEC.md §5) and the Content-Security-Policy header."""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+
+from certificates.x509_fields import fingerprint
+from organisations.models import Person
+from portal import client_certificate
+from portal.backends import ClientCertificateBackend
+from portal.client_certificate import CertificateRejected, Failure
+
+logger = logging.getLogger("portal.auth")
+
+CERT_HEADER = "HTTP_X_SSL_CLIENT_CERT"
+VERIFY_HEADER = "HTTP_X_SSL_CLIENT_VERIFY"
+SESSION_PERSON = "portal_person_id"
+SESSION_FINGERPRINT = "portal_certificate_sha256"
+SESSION_LOGGED_OUT = "portal_logged_out"
+SESSION_DEV_PERSON = "portal_dev_person_id"
+
+
+def from_trusted_proxy(request: HttpRequest) -> bool:
+    try:
+        address = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
+    except ValueError:
+        return False
+    return any(address in network for network in settings.PORTAL_TRUSTED_PROXIES)
+
+
+def log_out(request: HttpRequest) -> None:
+    """End the session; the card stays in the reader, so remember the choice."""
+    request.session.flush()
+    request.session[SESSION_LOGGED_OUT] = True
+    request.person = None
+    request.login_failure = Failure.LOGGED_OUT
+
+
+def log_in_again(request: HttpRequest) -> None:
+    request.session.pop(SESSION_LOGGED_OUT, None)
+
+
+class ClientCertificateMiddleware:
+    """Sets ``request.person`` (or None) and ``request.login_failure``.
+
+    1. The forwarded headers count only from PORTAL_TRUSTED_PROXIES.
+    2. Verify must be SUCCESS and the certificate passes our own checks.
+    3. The certificate maps to a registered person (backends.py).
+    4. The session is bound to the certificate's fingerprint: a different
+       certificate on the same session ends that session first.
+    """
+
+    backend = ClientCertificateBackend()
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.person = None
+        request.login_failure = None
+        request.person, request.login_failure = self._authenticate(request)
+        return self.get_response(request)
+
+    def _authenticate(self, request: HttpRequest) -> tuple[Person | None, Failure | None]:
+        session = request.session
+        verify = request.META.get(VERIFY_HEADER, "")
+        pem = request.META.get(CERT_HEADER, "")
+        if (verify or pem) and not from_trusted_proxy(request):
+            logger.warning(
+                "Client-certificate headers from untrusted address %s ignored (path %s)",
+                request.META.get("REMOTE_ADDR"), request.path,
+            )
+            verify = pem = ""
+
+        if session.get(SESSION_LOGGED_OUT):
+            return None, Failure.LOGGED_OUT
+
+        if verify != "SUCCESS" or not pem:
+            dev_person = self._dev_person(request)
+            if dev_person is not None:
+                return dev_person, None
+            self._end_session(request)
+            return None, client_certificate.failure_from_proxy(verify)
+
+        try:
+            certificate = client_certificate.read_forwarded(pem)
+            fp = fingerprint(certificate)
+            if session.get(SESSION_FINGERPRINT) not in (None, fp):
+                logger.info("Another certificate on session; logging the session out")
+                self._end_session(request)
+            person = self.backend.authenticate(certificate)
+        except CertificateRejected as rejected:
+            logger.info(
+                "Login refused from %s: %s", request.META.get("REMOTE_ADDR"), rejected
+            )
+            self._end_session(request)
+            return None, rejected.failure
+
+        if session.get(SESSION_PERSON) != person.pk:
+            # A new login: a fresh session key against session fixation.
+            session.cycle_key()
+            session[SESSION_PERSON] = person.pk
+            session[SESSION_FINGERPRINT] = fp
+            logger.info("Person %s (subscriber %s) logged in", person.pk, person.subscriber_id)
+        return person, None
+
+    @staticmethod
+    def _end_session(request: HttpRequest) -> None:
+        if SESSION_PERSON in request.session or SESSION_DEV_PERSON in request.session:
+            request.session.flush()
+
+    @staticmethod
+    def _dev_person(request: HttpRequest) -> Person | None:
+        if not settings.PORTAL_DEV_LOGIN:
+            return None
+        person_id = request.session.get(SESSION_DEV_PERSON)
+        if person_id is None:
+            return None
+        person = Person.objects.select_related("subscriber").filter(pk=person_id).first()
+        return person if person is not None and person.can_log_in else None
+
+
+class ContentSecurityPolicyMiddleware:
+    """A strict CSP: no inline scripts or styles, nothing from other origins."""
+
+    policy = (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+        "form-action 'self'; frame-ancestors 'none'"
+    )
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Security-Policy", self.policy)
+        return response

@@ -1,0 +1,299 @@
+"""Settings for Certificaatportaal, read from the environment (SPEC.md §10).
+
+With nothing set the portal runs on the embedded default: SQLite and Celery
+tasks executed eagerly. Every value read here is checked; a bad one stops
+start-up with an ImproperlyConfigured that names the variable.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("PORTAL_VAR_DIR", BASE_DIR / "var"))
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def envbool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    lowered = value.strip().lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    raise ImproperlyConfigured(f"{name} must be one of 1/0/true/false/yes/no/on/off, not {value!r}")
+
+
+def envint(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
+
+
+def envlist(name: str, default: str) -> list[str]:
+    value = os.environ.get(name, default)
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def envpath(name: str, default: Path | None = None, *, must_exist: bool = True) -> Path | None:
+    value = os.environ.get(name)
+    if not value:
+        return default
+    path = Path(value).expanduser()
+    if must_exist and not path.exists():
+        raise ImproperlyConfigured(f"{name} points to {path}, which does not exist")
+    return path
+
+
+def envnetworks(name: str, default: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    networks = []
+    for item in envlist(name, default):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name} must list IP addresses or networks, {item!r} is neither"
+            ) from None
+    return networks
+
+
+def _secret_key() -> str:
+    if key := os.environ.get("SECRET_KEY"):
+        return key
+    if key_file := envpath("SECRET_KEY_FILE"):
+        key = key_file.read_text().strip()
+        if not key:
+            raise ImproperlyConfigured(f"SECRET_KEY_FILE {key_file} is empty")
+        return key
+    # Embedded default: a random key kept outside the repository, so a fresh
+    # clone runs without configuration and no key is ever committed.
+    generated = VAR_DIR / "secret-key"
+    if not generated.exists():
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        generated.touch(mode=0o600)
+        generated.write_text(secrets.token_urlsafe(64))
+    return generated.read_text().strip()
+
+
+DEBUG = envbool("DEBUG", False)
+SECRET_KEY = _secret_key()
+ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
+
+# Development login (pick a demo identity): only with DEBUG *and* the flag;
+# a deploy check refuses it (portal/checks.py).
+PORTAL_DEV_LOGIN = DEBUG and envbool("PORTAL_DEV_LOGIN", False)
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.postgres",
+    "crispy_forms",
+    "crispy_bootstrap5",
+    "portal",
+    "organisations",
+    "certificates",
+    "orders",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "portal.middleware.ContentSecurityPolicyMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "portal.middleware.ClientCertificateMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "portal.urls"
+WSGI_APPLICATION = "portal.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "portal.context_processors.portal",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------
+_database_url = os.environ.get("DATABASE_URL", "")
+if _database_url:
+    if not _database_url.startswith(("postgres://", "postgresql://", "sqlite://")):
+        raise ImproperlyConfigured(
+            "DATABASE_URL must start with postgres://, postgresql:// or sqlite:///"
+        )
+    try:
+        DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"DATABASE_URL cannot be read: {exc}") from None
+else:
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": VAR_DIR / "portal.sqlite3",
+            # A file, not memory: the end-to-end tests serve the test
+            # database from a separate gunicorn process.
+            "TEST": {"NAME": VAR_DIR / "test-portal.sqlite3"},
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Celery ---------------------------------------------------------------
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
+    raise ImproperlyConfigured("REDIS_URL must start with redis://, rediss:// or unix://")
+CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+
+# --- Authentication -------------------------------------------------------
+# Persons log in with their client certificate (SPEC.md §5); Django's own
+# users are the back office (validation officers) in the admin.
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+PORTAL_TRUSTED_PROXIES = envnetworks("PORTAL_TRUSTED_PROXIES", "127.0.0.1,::1")
+
+PORTAL_PKI_DIR = envpath("PORTAL_PKI_DIR")
+
+
+def _pki_default(name: str) -> Path | None:
+    if PORTAL_PKI_DIR is None:
+        return None
+    path = PORTAL_PKI_DIR / name
+    return path if path.exists() else None
+
+
+PORTAL_TRUST_BUNDLE = envpath("PORTAL_TRUST_BUNDLE") or _pki_default("trust-bundle.pem")
+# CRL files (PEM or DER) consulted for login certificates, besides the
+# portal's own revocation records.
+PORTAL_CRL_DIR = envpath("PORTAL_CRL_DIR") or _pki_default("crl")
+PORTAL_SEAL_KEY = envpath("PORTAL_SEAL_KEY") or _pki_default("seal.key")
+PORTAL_SEAL_CERT = envpath("PORTAL_SEAL_CERT") or _pki_default("seal.crt")
+
+SESSION_COOKIE_AGE = envint("PORTAL_SESSION_SECONDS", 30 * 60)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+
+# --- Security -------------------------------------------------------------
+# Behind nginx (deploy/nginx): TLS ends there and it sets X-Forwarded-Proto.
+_https = envbool("PORTAL_HTTPS", not DEBUG)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = _https
+SESSION_COOKIE_SECURE = _https
+CSRF_COOKIE_SECURE = _https
+SECURE_HSTS_SECONDS = envint("PORTAL_HSTS_SECONDS", 31536000 if _https else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _https
+SECURE_HSTS_PRELOAD = False
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
+for _origin in CSRF_TRUSTED_ORIGINS:
+    if not _origin.startswith(("https://", "http://")):
+        raise ImproperlyConfigured(
+            f"CSRF_TRUSTED_ORIGINS entries start with https:// or http://, not {_origin!r}"
+        )
+
+# --- Internationalisation -------------------------------------------------
+LANGUAGE_CODE = "nl"
+LANGUAGES = [("nl", _("Nederlands")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Europe/Amsterdam"
+USE_I18N = True
+USE_TZ = True
+
+# --- Static files ---------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = envpath("STATIC_ROOT", BASE_DIR / "var" / "static", must_exist=False)
+# Bootstrap comes from the npm registry (package.json), never from a CDN.
+STATICFILES_DIRS = [BASE_DIR / "static", ("vendor/bootstrap", BASE_DIR / "node_modules/bootstrap/dist")]
+# Hashed, compressed names once `collectstatic` has written its manifest
+# (production, the end-to-end tests); plain finders before that (make run,
+# unit tests).
+STATIC_MANIFEST = envbool(
+    "PORTAL_STATIC_MANIFEST", (STATIC_ROOT / "staticfiles.json").exists()
+)
+if STATIC_ROOT == BASE_DIR / "var" / "static":
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if STATIC_MANIFEST
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = not STATIC_MANIFEST
+
+CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
+CRISPY_TEMPLATE_PACK = "bootstrap5"
+
+# --- E-mail (Django's own names) -------------------------------------------
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = envint("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = envbool("EMAIL_USE_SSL", False)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("EMAIL_USE_TLS and EMAIL_USE_SSL cannot both be on")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "certificaatportaal@localhost")
+
+# --- Logging --------------------------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {
+        "portal": {"level": os.environ.get("PORTAL_LOG_LEVEL", "INFO")},
+    },
+}

@@ -1,0 +1,22 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from portal import views
+
+admin.site.site_header = "Certificaatportaal — back office"
+admin.site.site_title = "Certificaatportaal"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("niet-ingelogd/", views.not_logged_in, name="not_logged_in"),
+    path("inloggen/", views.login, name="login"),
+    path("uitloggen/", views.logout, name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("certificates.urls")),
+    path("organisatie/", include("organisations.urls")),
+    path("beheer/", admin.site.urls),
+]
+
+if settings.PORTAL_DEV_LOGIN:
+    urlpatterns.append(path("dev/login/", views.dev_login, name="dev_login"))

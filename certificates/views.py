@@ -111,6 +111,7 @@ def server_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _download_name(certificate: Certificate, suffix: str) -> str:
     base = re.sub(r"[^A-Za-z0-9.-]+", "_", certificate.common_name or certificate.serial)
+    base = re.sub(r"\.{2,}", ".", base)
     return f"{base.strip('._') or 'certificaat'}{suffix}"
 
 

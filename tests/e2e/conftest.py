@@ -1,0 +1,203 @@
+"""End-to-end fixtures: the seeded test database served by gunicorn behind a real nginx.
+
+    client --TLS(+client certificate)--> nginx 127.0.0.1:<port>
+           --proxy_bind 127.0.0.3--> gunicorn 127.0.0.1:<port> --> test database
+
+gunicorn trusts the forwarded certificate headers only from 127.0.0.3
+(PORTAL_TRUSTED_PROXIES), the address nginx connects from, so a request
+straight to gunicorn from 127.0.0.1 is an untrusted client.
+
+nginx (and, for the browser tests, /usr/bin/chromium) must be installed; without
+them these tests skip with the reason (and `CI=true` turns any skip into a
+failure, see tests/conftest.py).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from django.db import connection
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+PROXY_ADDRESS = "127.0.0.3"
+START_TIMEOUT = 30.0
+
+
+@dataclass(frozen=True)
+class PortalServer:
+    host: str
+    port: int
+    log: Path
+
+    @property
+    def address(self) -> str:
+        return f"{self.host}:{self.port}"
+
+
+@dataclass(frozen=True)
+class NginxProxy:
+    base_url: str
+    host: str
+    port: int
+    prefix: Path
+
+
+def nginx_binary() -> str | None:
+    return shutil.which("nginx") or next(
+        (p for p in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if os.access(p, os.X_OK)), None
+    )
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
+
+
+def served_database_url() -> str:
+    """DATABASE_URL for the test database pytest-django has just created and seeded."""
+    settings_dict = connection.settings_dict
+    engine, name = settings_dict["ENGINE"], str(settings_dict["NAME"])
+    if engine.endswith("sqlite3"):
+        if name == ":memory:" or "mode=memory" in name:
+            pytest.fail("the end-to-end tests need a SQLite file as test database, not memory")
+        return f"sqlite:///{Path(name).resolve()}"
+    if "postgresql" in engine:
+        credentials = quote(settings_dict.get("USER") or "", safe="")
+        if password := settings_dict.get("PASSWORD"):
+            credentials += ":" + quote(str(password), safe="")
+        host = settings_dict.get("HOST") or "localhost"
+        port = settings_dict.get("PORT") or "5432"
+        at = f"{credentials}@" if credentials else ""
+        return f"postgres://{at}{host}:{port}/{quote(name, safe='')}"
+    pytest.fail(f"no DATABASE_URL for database engine {engine}")
+
+
+def wait_for_port(
+    host: str, port: int, process: subprocess.Popen[bytes], describe: str, log: Path
+) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(
+                f"{describe} exited with {process.returncode} on start:\n{read_log(log)}"
+            )
+        try:
+            with socket.create_connection((host, port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.05)
+    stop(process, signal.SIGTERM)
+    pytest.fail(f"{describe} did not answer on {host}:{port} in {START_TIMEOUT:.0f} s:\n"
+                f"{read_log(log)}")
+
+
+def read_log(*paths: Path) -> str:
+    return "\n".join(
+        f"--- {path} ---\n{path.read_text(errors='replace')[-20000:]}"
+        for path in paths
+        if path.exists()
+    )
+
+
+def stop(process: subprocess.Popen[bytes], sig: signal.Signals) -> None:
+    if process.poll() is None:
+        process.send_signal(sig)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="session")
+def portal_server(
+    django_db_setup: None, pki_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[PortalServer]:
+    """gunicorn (2 workers, production settings) serving the seeded test database."""
+    if nginx_binary() is None:
+        pytest.skip("nginx is not installed (apt-get install nginx): end-to-end tests need it")
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    if not gunicorn.exists():
+        pytest.skip(f"gunicorn is not installed next to {sys.executable}")
+    work = tmp_path_factory.mktemp("gunicorn")
+    static_root = work / "static"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PORTAL_", "GUNICORN_"))}
+    env.update(
+        DJANGO_SETTINGS_MODULE="portal.settings",
+        DATABASE_URL=served_database_url(),
+        PORTAL_PKI_DIR=str(pki_dir),
+        PORTAL_TRUSTED_PROXIES=PROXY_ADDRESS,
+        SECRET_KEY=secrets.token_urlsafe(50),
+        DEBUG="0",
+        ALLOWED_HOSTS="localhost,127.0.0.1",
+        PORTAL_HTTPS="1",
+        PORTAL_STATIC_MANIFEST="1",
+        STATIC_ROOT=str(static_root),
+        PYTHONUNBUFFERED="1",
+    )
+    collected = subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--no-input", "-v0"],
+        cwd=BASE_DIR, env=env, capture_output=True, text=True, check=False,
+    )
+    if collected.returncode != 0:
+        pytest.fail(f"collectstatic failed:\n{collected.stdout}\n{collected.stderr}")
+
+    port = free_port()
+    log = work / "gunicorn.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [str(gunicorn), "-c", "deploy/gunicorn/gunicorn.conf.py",
+             "--bind", f"127.0.0.1:{port}", "--workers", "2", "portal.wsgi"],
+            cwd=BASE_DIR, env=env, stdin=subprocess.DEVNULL, stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        wait_for_port("127.0.0.1", port, process, "gunicorn", log)
+        yield PortalServer(host="127.0.0.1", port=port, log=log)
+    finally:
+        stop(process, signal.SIGTERM)
+
+
+@pytest.fixture(scope="session")
+def nginx_proxy(
+    portal_server: PortalServer, pki_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[NginxProxy]:
+    """nginx with TLS and optional client certificates, exactly as `manage.py nginx_conf`."""
+    from portal import nginx
+
+    binary = nginx_binary()
+    assert binary is not None  # portal_server skipped otherwise
+    prefix = tmp_path_factory.mktemp("nginx")
+    port = free_port()
+    (prefix / "nginx.conf").write_text(
+        nginx.render(
+            pki=pki_dir, listen=f"127.0.0.1:{port}", upstream=portal_server.address,
+            prefix=prefix, proxy_bind=PROXY_ADDRESS,
+        )
+    )
+    error_log = prefix / "error.log"
+    with (prefix / "stdout.log").open("wb") as out:
+        process = subprocess.Popen(
+            [binary, "-p", str(prefix), "-c", str(prefix / "nginx.conf"), "-e", str(error_log)],
+            stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+        )
+    try:
+        wait_for_port("127.0.0.1", port, process, "nginx", error_log)
+        yield NginxProxy(
+            base_url=f"https://localhost:{port}", host="localhost", port=port, prefix=prefix
+        )
+    finally:
+        stop(process, signal.SIGQUIT)

@@ -1,0 +1,227 @@
+"""Smartcard login through the real nginx (SPEC.md §5), with a plain TLS client.
+
+Each client certificate of the demo PKI is presented to nginx exactly as a
+browser would; the page the portal answers with says who is logged in or, on
+"U bent niet ingelogd", why not (``data-failure``).
+"""
+
+from __future__ import annotations
+
+import html
+import http.client
+import re
+import ssl
+import time
+from dataclasses import dataclass
+from http.cookies import SimpleCookie
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from tests.e2e.conftest import NginxProxy, PortalServer
+
+pytestmark = pytest.mark.e2e
+
+TESTID = re.compile(r'<[^>]*\bdata-testid="([a-z-]+)"([^>]*)>([^<]*)<')
+FAILURE = re.compile(r'data-failure="([a-z_]*)"')
+
+
+@dataclass(frozen=True)
+class Page:
+    status: int
+    headers: http.client.HTTPMessage
+    body: str
+
+    def text(self, testid: str) -> str | None:
+        for found, _attributes, content in TESTID.findall(self.body):
+            if found == testid:
+                return html.unescape(content).strip()
+        return None
+
+    @property
+    def failure(self) -> str | None:
+        for found, attributes, _content in TESTID.findall(self.body):
+            if found == "login-failure":
+                match = FAILURE.search(attributes)
+                return match.group(1) if match else ""
+        return None
+
+    @property
+    def person(self) -> str | None:
+        return self.text("person-name")
+
+    def cookie(self, name: str) -> str | None:
+        jar = SimpleCookie()
+        for header in self.headers.get_all("Set-Cookie") or []:
+            jar.load(header)
+        return jar[name].value if name in jar else None
+
+
+def tls_context(pki_dir: Path, slug: str | None) -> ssl.SSLContext:
+    """Trust the demo roots (nginx's server certificate); present ``slug``'s certificate."""
+    context = ssl.create_default_context(cafile=str(pki_dir / "roots.pem"))
+    if slug is not None:
+        clients = pki_dir / "clients"
+        context.load_cert_chain(clients / f"{slug}.crt", clients / f"{slug}.key")
+    return context
+
+
+def read(connection: http.client.HTTPConnection, path: str, headers: dict[str, str]) -> Page:
+    try:
+        connection.request("GET", path, headers=headers)
+        response = connection.getresponse()
+        body = response.read().decode("utf-8")
+        return Page(response.status, response.headers, body)
+    finally:
+        connection.close()
+
+
+def via_nginx(
+    proxy: NginxProxy, pki_dir: Path, slug: str | None, path: str = "/",
+    headers: dict[str, str] | None = None,
+) -> Page:
+    connection = http.client.HTTPSConnection(
+        proxy.host, proxy.port, context=tls_context(pki_dir, slug), timeout=15
+    )
+    return read(connection, path, headers or {})
+
+
+def straight_to_gunicorn(
+    server: PortalServer, path: str = "/", headers: dict[str, str] | None = None
+) -> Page:
+    connection = http.client.HTTPConnection(server.host, server.port, timeout=15)
+    return read(connection, path, headers or {})
+
+
+def forged_headers(pki_dir: Path, slug: str, *, underscores: bool = False) -> dict[str, str]:
+    """What nginx would forward for ``slug`` — sent by the client itself."""
+    pem = quote((pki_dir / "clients" / f"{slug}.crt").read_text(), safe="")
+    if underscores:
+        return {"X_SSL_Client_Cert": pem, "X_SSL_Client_Verify": "SUCCESS"}
+    return {"X-SSL-Client-Cert": pem, "X-SSL-Client-Verify": "SUCCESS"}
+
+
+def assert_not_logged_in(page: Page, failure: str) -> None:
+    assert page.status == 403, page.body[:2000]
+    assert "U bent niet ingelogd" in page.body
+    assert page.person is None
+    assert page.failure == failure
+
+
+@pytest.mark.parametrize(
+    ("slug", "name", "organisation", "subscriber"),
+    [
+        ("maximo", "Maximo de Tester", "Voorbeeld B.V.", "P9571876"),  # issuer + serialNumber
+        ("joost", "Joost Test", "Voorbeeld B.V.", "P9571876"),  # UZI number
+        ("herman", "Herman Testing", "Voorbeeld B.V.", "P9571876"),  # fingerprint
+        ("frank", "Frank TestF", "Andere Organisatie B.V.", None),  # issuer + serialNumber
+    ],
+)
+def test_registered_person_lands_on_home(
+    nginx_proxy: NginxProxy, pki_dir: Path, slug: str, name: str, organisation: str,
+    subscriber: str | None,
+) -> None:
+    page = via_nginx(nginx_proxy, pki_dir, slug)
+
+    assert page.status == 200, page.body[:2000]
+    assert "Welkom bij Certificaatportaal" in page.body
+    assert page.person == name
+    assert page.text("organisation-name") == organisation
+    if subscriber is not None:
+        assert page.text("subscriber-number") == subscriber
+    assert page.failure is None
+
+
+@pytest.mark.parametrize(
+    ("slug", "failure"),
+    [
+        # Chains to the trusted CA, but no person is registered for it.
+        ("unregistered", "not_registered"),
+        # nginx: "FAILED:certificate has expired" (495) -> the portal's page.
+        ("expired", "expired"),
+        # nginx: "FAILED:unsupported certificate purpose" (no clientAuth) -> wrong_type.
+        ("signature-only", "wrong_type"),
+        # nginx: "FAILED:unable to get local issuer certificate" -> untrusted.
+        ("untrusted", "untrusted"),
+        # nginx has no CRL: it forwards SUCCESS and the portal finds it on its CRL.
+        ("revoked", "revoked"),
+        # No certificate at all: $ssl_client_verify is NONE.
+        (None, "no_certificate"),
+    ],
+)
+def test_refused_certificate_does_not_get_in(
+    nginx_proxy: NginxProxy, pki_dir: Path, slug: str | None, failure: str
+) -> None:
+    page = via_nginx(nginx_proxy, pki_dir, slug)
+
+    assert_not_logged_in(page, failure)
+
+
+@pytest.mark.parametrize("path", ["/servercertificaten/", "/servercertificaten/export.csv"])
+def test_pages_behind_login_refuse_without_certificate(
+    nginx_proxy: NginxProxy, pki_dir: Path, path: str
+) -> None:
+    assert_not_logged_in(via_nginx(nginx_proxy, pki_dir, None, path), "no_certificate")
+
+
+@pytest.mark.parametrize("underscores", [False, True], ids=["dashes", "underscores"])
+def test_forged_headers_through_nginx_are_overwritten(
+    nginx_proxy: NginxProxy, pki_dir: Path, underscores: bool
+) -> None:
+    """nginx sets X-SSL-Client-* itself and drops underscore names (X_SSL_Client_Cert)."""
+    page = via_nginx(
+        nginx_proxy, pki_dir, None, headers=forged_headers(pki_dir, "maximo", underscores=underscores)
+    )
+
+    assert_not_logged_in(page, "no_certificate")
+
+
+@pytest.mark.parametrize("underscores", [False, True], ids=["dashes", "underscores"])
+def test_forged_headers_straight_to_gunicorn_are_ignored(
+    portal_server: PortalServer, pki_dir: Path, underscores: bool
+) -> None:
+    """From 127.0.0.1 (not in PORTAL_TRUSTED_PROXIES=127.0.0.3) the headers do not count."""
+    headers = {
+        "Host": "localhost",
+        # Past SECURE_SSL_REDIRECT, so that the login itself is what is tested.
+        "X-Forwarded-Proto": "https",
+        **forged_headers(pki_dir, "maximo", underscores=underscores),
+    }
+
+    page = straight_to_gunicorn(portal_server, headers=headers)
+
+    assert_not_logged_in(page, "no_certificate")
+    if not underscores:
+        # The attempt is logged (gunicorn drops the underscore names before Django sees them).
+        expected = "Client-certificate headers from untrusted address 127.0.0.1 ignored"
+        deadline = time.monotonic() + 5
+        while expected not in portal_server.log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert expected in portal_server.log.read_text()
+
+
+def test_session_cookie_follows_the_certificate(nginx_proxy: NginxProxy, pki_dir: Path) -> None:
+    """Maximo's session cookie presented with Joost's card is Joost's session, not Maximo's."""
+    maximo = via_nginx(nginx_proxy, pki_dir, "maximo")
+    session = maximo.cookie("sessionid")
+    assert maximo.person == "Maximo de Tester"
+    assert session
+
+    joost = via_nginx(nginx_proxy, pki_dir, "joost", headers={"Cookie": f"sessionid={session}"})
+
+    assert joost.status == 200
+    assert joost.person == "Joost Test"
+    assert joost.cookie("sessionid") not in (None, session)
+
+
+def test_session_cookie_without_certificate_is_not_logged_in(
+    nginx_proxy: NginxProxy, pki_dir: Path
+) -> None:
+    """Taking the card out ends the login, even with a live session cookie."""
+    session = via_nginx(nginx_proxy, pki_dir, "maximo").cookie("sessionid")
+    assert session
+
+    page = via_nginx(nginx_proxy, pki_dir, None, headers={"Cookie": f"sessionid={session}"})
+
+    assert_not_logged_in(page, "no_certificate")

@@ -4,11 +4,13 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 # The menu of the KPN manual §2.3: Home · Servercertificaten · Persoons ·
 # Groeps · eSeal · Organisatiegegevens.
 MENU = [
-    ("home", (), _("Home")),
+    # Context, or Django's own Dutch catalog turns "Home" into "Voorpagina".
+    ("home", (), pgettext_lazy("menu", "Home")),
     ("server_list", (), _("Servercertificaten")),
     ("card_list", ("personal",), _("Persoons")),
     ("card_list", ("group",), _("Groeps")),

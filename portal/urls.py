@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -16,7 +15,6 @@ urlpatterns = [
     path("", include("certificates.urls")),
     path("organisatie/", include("organisations.urls")),
     path("beheer/", admin.site.urls),
+    # 404 unless DEBUG and PORTAL_DEV_LOGIN=1 (the view checks).
+    path("dev/login/", views.dev_login, name="dev_login"),
 ]
-
-if settings.PORTAL_DEV_LOGIN:
-    urlpatterns.append(path("dev/login/", views.dev_login, name="dev_login"))

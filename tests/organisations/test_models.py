@@ -1,0 +1,73 @@
+"""Constraints on subscribers, persons and the login mapping."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import IntegrityError, transaction
+
+from organisations.models import LoginCertificate, Person, Subscriber, VerifiedDomain
+
+pytestmark = pytest.mark.django_db
+
+
+def violates(**create) -> bool:  # noqa: ANN003
+    model = create.pop("model")
+    try:
+        with transaction.atomic():
+            model.objects.create(**create)
+    except IntegrityError:
+        return True
+    return False
+
+
+def test_a_person_needs_a_role(maximo):
+    assert violates(model=Person, subscriber=maximo.subscriber, given_name="A", surname="B",
+                    email="a@b.nl")
+
+
+def test_manager_numbers_are_unique_and_well_formed(maximo):
+    base = dict(model=Person, subscriber=maximo.subscriber, given_name="A", surname="B",
+                email="a@b.nl")
+    assert violates(**base, manager_number="CB9505784")
+    assert violates(**base, manager_number="XX1234567")
+    assert not violates(**base, manager_number="CB1111111")
+
+
+def test_contact_authorisation_is_full_or_basic(maximo):
+    assert violates(model=Person, subscriber=maximo.subscriber, given_name="A", surname="B",
+                    email="a@b.nl", contact_authorisation="admin")
+
+
+def test_oin_is_unique(maximo):
+    assert violates(model=Subscriber, number="P1234567", name="X", kvk_number="11111111",
+                    oin=maximo.subscriber.oin)
+
+
+def test_direct_debit_needs_an_iban(maximo):
+    assert violates(model=Subscriber, number="P1234567", name="X", kvk_number="11111111",
+                    oin="00000003111111110000", direct_debit=True)
+
+
+def test_verified_domains_are_unique_and_lowercase(maximo):
+    base = dict(model=VerifiedDomain, subscriber=maximo.subscriber, verified_at="2024-01-01T00:00Z")
+    assert violates(**base, domain="voorbeeld.nl")
+    assert violates(**base, domain="Other.NL")
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"match": "issuer_serial", "issuer": "CN=x"},  # no serialNumber
+        {"match": "uzi", "uzi_number": ""},
+        {"match": "fingerprint", "fingerprint": "ABC"},
+        {"match": "fingerprint", "fingerprint": "a" * 64, "uzi_number": "1"},
+    ],
+)
+def test_login_mapping_fields_must_fit_the_kind(maximo, fields):
+    assert violates(model=LoginCertificate, person=maximo, **fields)
+
+
+def test_one_registration_per_issuer_and_serial(maximo):
+    existing = LoginCertificate.objects.get(person=maximo)
+    assert violates(model=LoginCertificate, person=maximo, match="issuer_serial",
+                    issuer=existing.issuer, subject_serial=existing.subject_serial)

@@ -1,0 +1,154 @@
+"""The operations contract (SPEC.md §10): demo_pki, seed_demo, nginx_conf."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import pkcs12
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from certificates import demo_pki
+from certificates.models import Certificate, Kind
+from organisations.models import LoginCertificate, Person, Subscriber
+from portal import nginx
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def load(path: Path) -> list[x509.Certificate]:
+    return x509.load_pem_x509_certificates(path.read_bytes())
+
+
+def test_demo_pki_writes_every_file_of_the_contract(pki_dir):
+    for name in ["roots.pem", "trust-bundle.pem", "server.crt", "server.key", "seal.crt",
+                 "seal.key", "ca/g1-root.crt", "ca/g1-services.key", "ca/g3-services.crt",
+                 "ca/g3-persons.key", "crl/g3-persons.crl"]:
+        assert (pki_dir / name).is_file(), name
+    for slug in ["maximo", "joost", "herman", "frank", "unregistered", "expired",
+                 "signature-only", "untrusted", "revoked"]:
+        for suffix in (".crt", ".key", ".p12"):
+            assert (pki_dir / "clients" / f"{slug}{suffix}").is_file(), slug + suffix
+
+
+def test_client_p12_opens_with_the_demo_password(pki_dir):
+    key, certificate, extra = pkcs12.load_key_and_certificates(
+        (pki_dir / "clients/maximo.p12").read_bytes(), b"demo"
+    )
+    assert certificate == demo_pki.client_certificate(pki_dir, "maximo")
+    assert key is not None and len(extra) == 1
+
+
+def test_trust_bundle_holds_the_personal_ca_and_its_root(pki_dir):
+    bundle = {c.subject.rfc4514_string() for c in load(pki_dir / "trust-bundle.pem")}
+    assert any("Organisatie Persoon CA - G3" in s for s in bundle)
+    assert any("Root CA - G3" in s for s in bundle)
+    assert not any("Services CA" in s for s in bundle)
+
+
+def test_server_certificate_verifies_for_localhost_with_openssl(pki_dir):
+    result = subprocess.run(
+        ["openssl", "verify", "-CAfile", pki_dir / "roots.pem", "-untrusted",
+         pki_dir / "server.crt", "-verify_hostname", "localhost", pki_dir / "server.crt"],
+        capture_output=True, text=True,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_seal_certificate_has_no_extended_key_usage(pki_dir):
+    seal = load(pki_dir / "seal.crt")[0]
+    with pytest.raises(x509.ExtensionNotFound):
+        seal.extensions.get_extension_for_class(x509.ExtendedKeyUsage)
+
+
+def test_the_revoked_client_is_on_the_persons_crl(pki_dir):
+    crl = x509.load_pem_x509_crl((pki_dir / "crl/g3-persons.crl").read_bytes())
+    revoked = demo_pki.client_certificate(pki_dir, "revoked")
+    assert crl.get_revoked_certificate_by_serial_number(revoked.serial_number) is not None
+    maximo = demo_pki.client_certificate(pki_dir, "maximo")
+    assert crl.get_revoked_certificate_by_serial_number(maximo.serial_number) is None
+
+
+def test_demo_pki_is_idempotent(tmp_path):
+    out = tmp_path / "pki"
+    call_command("demo_pki", out=out)
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.suffix in {".crt", ".key", ".p12"}}
+    call_command("demo_pki", out=out)
+    after = {p: p.read_bytes() for p in out.rglob("*") if p.suffix in {".crt", ".key", ".p12"}}
+    assert before == after
+
+
+def test_demo_pki_completes_a_partial_directory(tmp_path):
+    out = tmp_path / "pki"
+    call_command("demo_pki", out=out)
+    root = (out / "ca/g1-root.crt").read_bytes()
+    (out / "clients/joost.crt").unlink()
+    call_command("demo_pki", out=out)
+    assert (out / "clients/joost.crt").is_file()
+    assert (out / "ca/g1-root.crt").read_bytes() == root
+
+
+@pytest.mark.django_db
+def test_seed_demo_is_idempotent(pki_dir):
+    counts = lambda: (Subscriber.objects.count(), Person.objects.count(),  # noqa: E731
+                      Certificate.objects.count(), LoginCertificate.objects.count())
+    before = counts()
+    call_command("seed_demo", pki=pki_dir)
+    assert counts() == before
+
+
+@pytest.mark.django_db
+def test_seed_demo_has_every_kind_and_status_under_both_generations():
+    server = Certificate.objects.filter(kind=Kind.SERVER)
+    assert {c.issuing_ca.generation for c in server} == {"G1", "G3"}
+    for kind in Kind:
+        assert Certificate.objects.filter(kind=kind).exists(), kind
+    assert Certificate.objects.valid().exists()
+    assert Certificate.objects.expired().exists()
+    assert Certificate.objects.revoked().exists()
+
+
+@pytest.mark.django_db
+def test_seed_demo_creates_the_validation_officer():
+    from django.contrib.auth import authenticate
+
+    user = authenticate(username="validatie", password="demo-validatie")
+    assert user is not None and user.is_staff
+
+
+def test_seed_demo_without_a_pki_says_what_to_do(settings):
+    settings.PORTAL_PKI_DIR = None
+    with pytest.raises(CommandError, match="demo_pki"):
+        call_command("seed_demo")
+
+
+def test_nginx_conf_writes_a_config_nginx_accepts(pki_dir, tmp_path):
+    if shutil.which("nginx") is None:
+        pytest.skip("nginx is not installed")
+    prefix = tmp_path / "nginx"
+    call_command("nginx_conf", pki=pki_dir, listen="127.0.0.1:8443",
+                 upstream="127.0.0.1:8000", prefix=prefix)
+    config = (prefix / "nginx.conf").read_text()
+    assert "ssl_verify_client optional;" in config
+    assert "proxy_set_header X-SSL-Client-Cert $ssl_client_escaped_cert;" in config
+    result = subprocess.run(
+        ["nginx", "-t", "-p", prefix, "-c", prefix / "nginx.conf", "-e", prefix / "error.log"],
+        capture_output=True, text=True,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_nginx_conf_refuses_a_bad_address(pki_dir, tmp_path):
+    with pytest.raises(CommandError, match="--listen"):
+        call_command("nginx_conf", pki=pki_dir, listen="8443; evil", upstream="127.0.0.1:8000",
+                     prefix=tmp_path)
+
+
+def test_deploy_config_is_the_same_template():
+    assert (ROOT / "deploy/nginx/nginx.conf").read_text() == nginx.render(
+        **nginx.DEPLOY_PARAMETERS
+    )

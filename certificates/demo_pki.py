@@ -86,26 +86,88 @@ class ClientSpec:
 
 MAXIMO_SERIAL = "900000001"
 CLIENTS = [
-    ClientSpec("maximo", "Maximo", "de Tester", DEMO_ORGANISATION, DEMO_KVK, MAXIMO_SERIAL,
-               "maximo@voorbeeld.nl"),
-    ClientSpec("joost", "Joost", "Test", DEMO_ORGANISATION, DEMO_KVK, "900000002",
-               "joost@voorbeeld.nl", uzi="900000002"),
-    ClientSpec("herman", "Herman", "Testing", DEMO_ORGANISATION, DEMO_KVK, "900000003",
-               "herman@voorbeeld.nl"),
-    ClientSpec("frank", "Frank", "TestF", OTHER_ORGANISATION, OTHER_KVK, "900000004",
-               "frank@andere.nl"),
+    ClientSpec(
+        "maximo",
+        "Maximo",
+        "de Tester",
+        DEMO_ORGANISATION,
+        DEMO_KVK,
+        MAXIMO_SERIAL,
+        "maximo@voorbeeld.nl",
+    ),
+    ClientSpec(
+        "joost",
+        "Joost",
+        "Test",
+        DEMO_ORGANISATION,
+        DEMO_KVK,
+        "900000002",
+        "joost@voorbeeld.nl",
+        uzi="900000002",
+    ),
+    ClientSpec(
+        "herman",
+        "Herman",
+        "Testing",
+        DEMO_ORGANISATION,
+        DEMO_KVK,
+        "900000003",
+        "herman@voorbeeld.nl",
+    ),
+    ClientSpec(
+        "frank", "Frank", "TestF", OTHER_ORGANISATION, OTHER_KVK, "900000004", "frank@andere.nl"
+    ),
     # Negative cases. Most carry Maximo's subject serialNumber, so only the
     # check under test stops them (not the mapping).
-    ClientSpec("unregistered", "Onbekende", "Gebruiker", DEMO_ORGANISATION, DEMO_KVK,
-               "900000099", "onbekend@voorbeeld.nl"),
-    ClientSpec("expired", "Maximo", "de Tester", DEMO_ORGANISATION, DEMO_KVK, MAXIMO_SERIAL,
-               "maximo@voorbeeld.nl", expired=True),
-    ClientSpec("signature-only", "Maximo", "de Tester", DEMO_ORGANISATION, DEMO_KVK,
-               MAXIMO_SERIAL, "maximo@voorbeeld.nl", signature_only=True),
-    ClientSpec("untrusted", "Maximo", "de Tester", DEMO_ORGANISATION, DEMO_KVK, MAXIMO_SERIAL,
-               "maximo@voorbeeld.nl", untrusted=True),
-    ClientSpec("revoked", "Maximo", "de Tester", DEMO_ORGANISATION, DEMO_KVK, MAXIMO_SERIAL,
-               "maximo@voorbeeld.nl", revoked=True),
+    ClientSpec(
+        "unregistered",
+        "Onbekende",
+        "Gebruiker",
+        DEMO_ORGANISATION,
+        DEMO_KVK,
+        "900000099",
+        "onbekend@voorbeeld.nl",
+    ),
+    ClientSpec(
+        "expired",
+        "Maximo",
+        "de Tester",
+        DEMO_ORGANISATION,
+        DEMO_KVK,
+        MAXIMO_SERIAL,
+        "maximo@voorbeeld.nl",
+        expired=True,
+    ),
+    ClientSpec(
+        "signature-only",
+        "Maximo",
+        "de Tester",
+        DEMO_ORGANISATION,
+        DEMO_KVK,
+        MAXIMO_SERIAL,
+        "maximo@voorbeeld.nl",
+        signature_only=True,
+    ),
+    ClientSpec(
+        "untrusted",
+        "Maximo",
+        "de Tester",
+        DEMO_ORGANISATION,
+        DEMO_KVK,
+        MAXIMO_SERIAL,
+        "maximo@voorbeeld.nl",
+        untrusted=True,
+    ),
+    ClientSpec(
+        "revoked",
+        "Maximo",
+        "de Tester",
+        DEMO_ORGANISATION,
+        DEMO_KVK,
+        MAXIMO_SERIAL,
+        "maximo@voorbeeld.nl",
+        revoked=True,
+    ),
 ]
 PERSON_SLUGS = ["maximo", "joost", "herman", "frank"]
 
@@ -214,9 +276,15 @@ def _ca_certificate(
         .add_extension(x509.BasicConstraints(ca=True, path_length=path_length), critical=True)
         .add_extension(
             x509.KeyUsage(
-                digital_signature=False, content_commitment=False, key_encipherment=False,
-                data_encipherment=False, key_agreement=False, key_cert_sign=True,
-                crl_sign=True, encipher_only=False, decipher_only=False,
+                digital_signature=False,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
             ),
             critical=True,
         )
@@ -236,7 +304,9 @@ def _crl_distribution_points(ca_slug: str) -> x509.CRLDistributionPoints:
         [
             x509.DistributionPoint(
                 full_name=[x509.UniformResourceIdentifier(crl_url(ca_slug))],
-                relative_name=None, reasons=None, crl_issuer=None,
+                relative_name=None,
+                reasons=None,
+                crl_issuer=None,
             )
         ]
     )
@@ -274,8 +344,17 @@ def issue_leaf(
         "seal": {"digital_signature": True, "content_commitment": True},
     }[key_usage]
     flags = dict.fromkeys(
-        ["digital_signature", "content_commitment", "key_encipherment", "data_encipherment",
-         "key_agreement", "key_cert_sign", "crl_sign", "encipher_only", "decipher_only"],
+        [
+            "digital_signature",
+            "content_commitment",
+            "key_encipherment",
+            "data_encipherment",
+            "key_agreement",
+            "key_cert_sign",
+            "crl_sign",
+            "encipher_only",
+            "decipher_only",
+        ],
         False,
     )
     flags.update(usages)
@@ -300,18 +379,14 @@ def issue_leaf(
     general_names += [x509.IPAddress(ipaddress.ip_address(a)) for a in ip_addresses]
     general_names += list(other_names)
     if general_names:
-        builder = builder.add_extension(
-            x509.SubjectAlternativeName(general_names), critical=False
-        )
+        builder = builder.add_extension(x509.SubjectAlternativeName(general_names), critical=False)
     if extended_key_usage:
         builder = builder.add_extension(
             x509.ExtendedKeyUsage(list(extended_key_usage)), critical=False
         )
     if policy:
         builder = builder.add_extension(
-            x509.CertificatePolicies(
-                [x509.PolicyInformation(x509.ObjectIdentifier(policy), None)]
-            ),
+            x509.CertificatePolicies([x509.PolicyInformation(x509.ObjectIdentifier(policy), None)]),
             critical=False,
         )
     return Issued(builder.sign(issuer.key, hashes.SHA256()), key)
@@ -358,7 +433,9 @@ def _ensure_cas(pki: DemoPKI) -> None:
             private_key = new_key(spec.key_size)
             parent = pki.cas[spec.parent] if spec.parent else None
             certificate = _ca_certificate(
-                _ca_name(spec), private_key, parent,
+                _ca_name(spec),
+                private_key,
+                parent,
                 years=20 if parent is None else 10,
                 path_length=None if parent is None else 0,
                 crl_slug=spec.parent,
@@ -409,7 +486,10 @@ def _ensure_client(pki: DemoPKI, spec: ClientSpec) -> Issued:
     )
     _save(issued, crt, key_path)
     p12 = pkcs12.serialize_key_and_certificates(
-        spec.slug.encode(), issued.key, issued.certificate, chain,
+        spec.slug.encode(),
+        issued.key,
+        issued.certificate,
+        chain,
         serialization.BestAvailableEncryption(P12_PASSWORD),
     )
     _write_private(clients / f"{spec.slug}.p12", p12)
@@ -473,8 +553,12 @@ def build(out: Path) -> DemoPKI:
             extended_key_usage=[ExtendedKeyUsageOID.SERVER_AUTH],
             policy=POLICY_PRIVATE_SERVER,
         )
-        _save(server, out / "server.crt", out / "server.key",
-              chain=[pki.cas["g1-services"].certificate])
+        _save(
+            server,
+            out / "server.crt",
+            out / "server.key",
+            chain=[pki.cas["g1-services"].certificate],
+        )
 
     if _load(out / "seal.crt", out / "seal.key") is None:
         # No extendedKeyUsage: pdfsig only trusts seals with none or with
@@ -492,8 +576,7 @@ def build(out: Path) -> DemoPKI:
             ),
             key_usage="seal",
         )
-        _save(seal, out / "seal.crt", out / "seal.key",
-              chain=[pki.cas["g3-services"].certificate])
+        _save(seal, out / "seal.crt", out / "seal.key", chain=[pki.cas["g3-services"].certificate])
 
     revoked: dict[str, list[x509.Certificate]] = {}
     for spec in CLIENTS:

@@ -56,7 +56,11 @@ class IssuingCA(models.Model):
     name = models.CharField(_("naam"), max_length=200, unique=True)
     generation = models.CharField(_("generatie"), max_length=4, choices=Generation.choices)
     parent = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children",
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
         verbose_name=_("uitgegeven door"),
     )
     certificate = CertificateField(_("certificaat"))
@@ -184,11 +188,19 @@ class Certificate(models.Model):
     )
     kind = models.CharField(_("soort"), max_length=10, choices=Kind.choices)
     product = models.ForeignKey(
-        Product, on_delete=models.PROTECT, null=True, blank=True, related_name="certificates",
+        Product,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="certificates",
         verbose_name=_("type"),
     )
     card = models.ForeignKey(
-        Card, on_delete=models.PROTECT, null=True, blank=True, related_name="certificates",
+        Card,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="certificates",
         verbose_name=_("pas"),
     )
     card_usage = models.CharField(
@@ -203,7 +215,9 @@ class Certificate(models.Model):
         ],
     )
     issuing_ca = models.ForeignKey(
-        IssuingCA, on_delete=models.PROTECT, related_name="certificates",
+        IssuingCA,
+        on_delete=models.PROTECT,
+        related_name="certificates",
         verbose_name=_("uitgevende CA"),
     )
     serial = models.CharField(_("serienummer certificaat"), max_length=64)
@@ -223,12 +237,20 @@ class Certificate(models.Model):
     fingerprint = models.CharField(_("SHA-256 vingerafdruk"), max_length=64, unique=True)
     der = CertificateField(_("certificaat"))
     certificate_manager = models.ForeignKey(
-        Person, on_delete=models.PROTECT, null=True, blank=True,
-        related_name="managed_certificates", verbose_name=_("certificaatbeheerder"),
+        Person,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="managed_certificates",
+        verbose_name=_("certificaatbeheerder"),
     )
     requested_by = models.ForeignKey(
-        Person, on_delete=models.PROTECT, null=True, blank=True,
-        related_name="requested_certificates", verbose_name=_("aangevraagd door"),
+        Person,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="requested_certificates",
+        verbose_name=_("aangevraagd door"),
     )
     revoked_at = models.DateTimeField(_("ingetrokken op"), null=True, blank=True)
     revocation_reason = models.CharField(
@@ -253,8 +275,12 @@ class Certificate(models.Model):
                 condition=Q(kind__in=[k.value for k in Kind]), name="certificate_kind_valid"
             ),
             models.CheckConstraint(
-                condition=(Q(kind="server") & Q(card__isnull=True) & Q(card_usage="")
-                           & Q(product__isnull=False))
+                condition=(
+                    Q(kind="server")
+                    & Q(card__isnull=True)
+                    & Q(card_usage="")
+                    & Q(product__isnull=False)
+                )
                 | (~Q(kind="server") & Q(card__isnull=False) & ~Q(card_usage="")),
                 name="certificate_server_has_product_others_a_card",
             ),
@@ -294,9 +320,8 @@ class Certificate(models.Model):
     def expires_soon(self) -> bool:
         """The overview's warning mark (manual §3.1): valid, expiring within 30 days."""
         now = timezone.now()
-        return (
-            self.status_at(now) == Status.VALID
-            and self.not_after - now <= timedelta(days=EXPIRY_WARNING_DAYS)
+        return self.status_at(now) == Status.VALID and self.not_after - now <= timedelta(
+            days=EXPIRY_WARNING_DAYS
         )
 
     @property

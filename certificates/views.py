@@ -25,8 +25,11 @@ from portal.access import person_required
 
 
 def _overview(
-    request: HttpRequest, form: OverviewFilterForm, certificates: QuerySet[Certificate],
-    template: str, **context: object,
+    request: HttpRequest,
+    form: OverviewFilterForm,
+    certificates: QuerySet[Certificate],
+    template: str,
+    **context: object,
 ) -> HttpResponse:
     """Render an overview page: the filtered list, sortable, paginated."""
     page = Paginator(certificates, form.page_size()).get_page(request.GET.get("page"))
@@ -78,8 +81,12 @@ def card_list(request: HttpRequest, kind: str) -> HttpResponse:
         subscriber=request.person.subscriber, kind=card_kind, **form.filters()
     )
     return _overview(
-        request, form, certificates, "certificates/card_list.html",
-        kind=kind, kind_label=card_kind.label,
+        request,
+        form,
+        certificates,
+        "certificates/card_list.html",
+        kind=kind,
+        kind_label=card_kind.label,
     )
 
 
@@ -95,8 +102,13 @@ def card_detail(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     return render(
         request,
         "certificates/card_detail.html",
-        {"certificate": certificate, "card": certificate.card, "on_card": on_card,
-         "kind": kind, "kind_label": card_kind.label},
+        {
+            "certificate": certificate,
+            "card": certificate.card,
+            "on_card": on_card,
+            "kind": kind,
+            "kind_label": card_kind.label,
+        },
     )
 
 
@@ -134,7 +146,9 @@ def certificate_download(request: HttpRequest, pk: int, fmt: str) -> HttpRespons
     elif fmt == "pem":
         body = certificate.der.pem
     else:
-        body = certificate.der.pem + "".join(ca.certificate.pem for ca in certificate.issuing_ca.chain())
+        body = certificate.der.pem + "".join(
+            ca.certificate.pem for ca in certificate.issuing_ca.chain()
+        )
     content_type, suffix = DOWNLOADS[fmt]
     response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = (
@@ -201,10 +215,25 @@ def server_csv(request: HttpRequest) -> StreamingHttpResponse:
             f"{m_given or ''} {m_surname or ''}".strip(),
             f"{r_given or ''} {r_surname or ''}".strip(),
         ]
-        for (product, status, cn, sans, not_before, not_after, serial, ca, manager_number,
-             m_given, m_surname, r_given, r_surname) in rows
+        for (
+            product,
+            status,
+            cn,
+            sans,
+            not_before,
+            not_after,
+            serial,
+            ca,
+            manager_number,
+            m_given,
+            m_surname,
+            r_given,
+            r_surname,
+        ) in rows
     )
-    response = StreamingHttpResponse(stream_csv(header, body), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(
+        stream_csv(header, body), content_type="text/csv; charset=utf-8"
+    )
     filename = f"servercertificaten-{subscriber.number}-{date.today().isoformat()}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

@@ -11,8 +11,15 @@ class VerifiedDomainInline(admin.TabularInline):
 class PersonInline(admin.TabularInline):
     model = Person
     extra = 0
-    fields = ["given_name", "surname", "email", "is_representative", "contact_authorisation",
-              "manager_number", "status"]
+    fields = [
+        "given_name",
+        "surname",
+        "email",
+        "is_representative",
+        "contact_authorisation",
+        "manager_number",
+        "status",
+    ]
     show_change_link = True
 
 
@@ -30,8 +37,15 @@ class LoginCertificateInline(admin.TabularInline):
 
 @admin.register(Person)
 class PersonAdmin(admin.ModelAdmin):
-    list_display = ["name", "subscriber", "email", "is_representative", "contact_authorisation",
-                    "manager_number", "status"]
+    list_display = [
+        "name",
+        "subscriber",
+        "email",
+        "is_representative",
+        "contact_authorisation",
+        "manager_number",
+        "status",
+    ]
     list_filter = ["status", "is_representative", "contact_authorisation"]
     search_fields = ["given_name", "surname", "email", "manager_number", "subscriber__name"]
     list_select_related = ["subscriber"]

@@ -78,7 +78,9 @@ class Subscriber(models.Model):
 
     @property
     def address(self) -> str:
-        return ", ".join(p for p in [self.street, f"{self.postcode} {self.city}".strip(), self.country] if p)
+        return ", ".join(
+            p for p in [self.street, f"{self.postcode} {self.city}".strip(), self.country] if p
+        )
 
     @property
     def billing_address(self) -> str:
@@ -235,13 +237,17 @@ class LoginCertificate(models.Model):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="login_certificates")
     match = models.CharField(_("koppeling"), max_length=20, choices=Match.choices)
     issuer = models.CharField(
-        _("uitgever (RFC 4514)"), max_length=500, blank=True,
+        _("uitgever (RFC 4514)"),
+        max_length=500,
+        blank=True,
         help_text=_("Alleen bij koppeling op uitgever en serialNumber."),
     )
     subject_serial = models.CharField(_("subject.serialNumber"), max_length=64, blank=True)
     uzi_number = models.CharField(_("UZI-nummer"), max_length=32, blank=True)
     fingerprint = models.CharField(
-        _("SHA-256 vingerafdruk"), max_length=64, blank=True,
+        _("SHA-256 vingerafdruk"),
+        max_length=64,
+        blank=True,
         help_text=_("64 hexadecimale tekens, kleine letters."),
     )
     created_at = models.DateTimeField(auto_now_add=True)

@@ -32,7 +32,9 @@ class ClientCertificateBackend:
         return person
 
     def person_for(self, certificate: x509.Certificate) -> Person | None:
-        conditions = Q(match=LoginCertificate.Match.FINGERPRINT, fingerprint=fingerprint(certificate))
+        conditions = Q(
+            match=LoginCertificate.Match.FINGERPRINT, fingerprint=fingerprint(certificate)
+        )
         subject_serial = name_attribute(certificate.subject, NameOID.SERIAL_NUMBER)
         if subject_serial:
             conditions |= Q(
@@ -48,7 +50,8 @@ class ClientCertificateBackend:
         if len(person_ids) > 1:
             logger.error(
                 "Login certificate %s matches several persons %s; refused",
-                fingerprint(certificate), sorted(person_ids),
+                fingerprint(certificate),
+                sorted(person_ids),
             )
             return None
         if not person_ids:

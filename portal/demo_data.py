@@ -13,8 +13,8 @@ import datetime as dt
 from pathlib import Path
 
 from cryptography import x509
-from django.contrib.auth.models import Group, Permission
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
 from certificates import demo_pki
@@ -51,7 +51,8 @@ def _subscribers() -> tuple[Subscriber, Subscriber]:
         ),
     )
     VerifiedDomain.objects.get_or_create(
-        subscriber=voorbeeld, domain="voorbeeld.nl",
+        subscriber=voorbeeld,
+        domain="voorbeeld.nl",
         defaults={"verified_at": dt.datetime(2024, 1, 15, tzinfo=dt.UTC)},
     )
     andere, _ = Subscriber.objects.update_or_create(
@@ -70,46 +71,70 @@ def _subscribers() -> tuple[Subscriber, Subscriber]:
         ),
     )
     VerifiedDomain.objects.get_or_create(
-        subscriber=andere, domain="andere.nl",
+        subscriber=andere,
+        domain="andere.nl",
         defaults={"verified_at": dt.datetime(2024, 3, 1, tzinfo=dt.UTC)},
     )
     return voorbeeld, andere
 
 
 def _person(subscriber: Subscriber, email: str, **fields: object) -> Person:
-    person, _ = Person.objects.update_or_create(
-        subscriber=subscriber, email=email, defaults=fields
-    )
+    person, _ = Person.objects.update_or_create(subscriber=subscriber, email=email, defaults=fields)
     return person
 
 
 def _persons(voorbeeld: Subscriber, andere: Subscriber) -> dict[str, Person]:
     return {
         "maximo": _person(
-            voorbeeld, "maximo@voorbeeld.nl", given_name="Maximo", surname="de Tester",
-            job_title="DGA", phone="0622225555", is_representative=True,
+            voorbeeld,
+            "maximo@voorbeeld.nl",
+            given_name="Maximo",
+            surname="de Tester",
+            job_title="DGA",
+            phone="0622225555",
+            is_representative=True,
         ),
         "joost": _person(
-            voorbeeld, "joost@voorbeeld.nl", given_name="Joost", surname="Test",
-            job_title="IT-manager", phone="0611112222",
+            voorbeeld,
+            "joost@voorbeeld.nl",
+            given_name="Joost",
+            surname="Test",
+            job_title="IT-manager",
+            phone="0611112222",
             contact_authorisation=Person.ContactAuthorisation.FULL,
         ),
         "herman": _person(
-            voorbeeld, "herman@voorbeeld.nl", given_name="Herman", surname="Testing",
-            job_title="Beheerder", phone="0688442211",
+            voorbeeld,
+            "herman@voorbeeld.nl",
+            given_name="Herman",
+            surname="Testing",
+            job_title="Beheerder",
+            phone="0688442211",
             contact_authorisation=Person.ContactAuthorisation.BASIC,
         ),
         "victor": _person(
-            voorbeeld, "victor@voorbeeld.nl", given_name="Victor", surname="Achterlijn",
-            phone="0600000000", manager_number="CB9505784",
+            voorbeeld,
+            "victor@voorbeeld.nl",
+            given_name="Victor",
+            surname="Achterlijn",
+            phone="0600000000",
+            manager_number="CB9505784",
         ),
         "karel": _person(
-            voorbeeld, "karel@voorbeeld.nl", given_name="Karel", surname="Tak",
-            phone="0600000001", manager_number="CB7540116",
+            voorbeeld,
+            "karel@voorbeeld.nl",
+            given_name="Karel",
+            surname="Tak",
+            phone="0600000001",
+            manager_number="CB7540116",
         ),
         "frank": _person(
-            andere, "frank@andere.nl", given_name="Frank", surname="TestF",
-            job_title="Systeembeheerder", phone="0612345678",
+            andere,
+            "frank@andere.nl",
+            given_name="Frank",
+            surname="TestF",
+            job_title="Systeembeheerder",
+            phone="0612345678",
             contact_authorisation=Person.ContactAuthorisation.FULL,
         ),
     }
@@ -122,11 +147,14 @@ def _login_mappings(persons: dict[str, Person], pki_dir: Path) -> None:
     for slug in ("maximo", "frank"):
         spec = next(c for c in demo_pki.CLIENTS if c.slug == slug)
         LoginCertificate.objects.get_or_create(
-            match=LoginCertificate.Match.ISSUER_SERIAL, issuer=issuer,
-            subject_serial=spec.subject_serial, defaults={"person": persons[slug]},
+            match=LoginCertificate.Match.ISSUER_SERIAL,
+            issuer=issuer,
+            subject_serial=spec.subject_serial,
+            defaults={"person": persons[slug]},
         )
     LoginCertificate.objects.get_or_create(
-        match=LoginCertificate.Match.UZI, uzi_number="900000002",
+        match=LoginCertificate.Match.UZI,
+        uzi_number="900000002",
         defaults={"person": persons["joost"]},
     )
     LoginCertificate.objects.get_or_create(
@@ -159,26 +187,116 @@ def _server_certificates(
     today = demo_pki.now()
     day = dt.timedelta(days=1)
     rows = [
-        # (subscriber, CN, extra SANs, product, CA, not_before, not_after, manager, requester, revoked)
-        (voorbeeld, "www.voorbeeld.nl", ["voorbeeld.nl"], "pkio-private", "g1-services",
-         today - 100 * day, today + 995 * day, "victor", "joost", None),
-        (voorbeeld, "api.voorbeeld.nl", [], "pkio-private", "g1-services",
-         today - 1075 * day, today + 20 * day, "karel", "maximo", None),
-        (voorbeeld, "digipoort.voorbeeld.nl", [], "pkio-digipoort", "g3-services",
-         today - 400 * day, today + 695 * day, "victor", "joost", None),
-        (voorbeeld, "koppeling.voorbeeld.nl", ["edsn.voorbeeld.nl"], "pkio-private",
-         "g3-services", today - 200 * day, today + 500 * day, "karel", "herman", None),
-        (voorbeeld, "test.voorbeeld.nl", [], "pkio-trial", "g1-services",
-         today - 10 * day, today + 80 * day, "victor", "herman", None),
-        (voorbeeld, "oud.voorbeeld.nl", [], "pkio-private", "g1-services",
-         today - 1200 * day, today - 105 * day, "victor", "joost", None),
-        (voorbeeld, "ingetrokken.voorbeeld.nl", [], "pkio-private", "g1-services",
-         today - 300 * day, today + 795 * day, "karel", "joost",
-         RevocationReason.KEY_COMPROMISE),
-        (andere, "portaal.andere.nl", [], "pkio-private", "g1-services",
-         today - 50 * day, today + 1045 * day, None, "frank", None),
-        (andere, "api.andere.nl", [], "pkio-private", "g3-services",
-         today - 500 * day, today + 595 * day, None, "frank", None),
+        # subscriber, CN, extra SANs, product, CA, not_before, not_after,
+        # manager, requester, revocation
+        (
+            voorbeeld,
+            "www.voorbeeld.nl",
+            ["voorbeeld.nl"],
+            "pkio-private",
+            "g1-services",
+            today - 100 * day,
+            today + 995 * day,
+            "victor",
+            "joost",
+            None,
+        ),
+        (
+            voorbeeld,
+            "api.voorbeeld.nl",
+            [],
+            "pkio-private",
+            "g1-services",
+            today - 1075 * day,
+            today + 20 * day,
+            "karel",
+            "maximo",
+            None,
+        ),
+        (
+            voorbeeld,
+            "digipoort.voorbeeld.nl",
+            [],
+            "pkio-digipoort",
+            "g3-services",
+            today - 400 * day,
+            today + 695 * day,
+            "victor",
+            "joost",
+            None,
+        ),
+        (
+            voorbeeld,
+            "koppeling.voorbeeld.nl",
+            ["edsn.voorbeeld.nl"],
+            "pkio-private",
+            "g3-services",
+            today - 200 * day,
+            today + 500 * day,
+            "karel",
+            "herman",
+            None,
+        ),
+        (
+            voorbeeld,
+            "test.voorbeeld.nl",
+            [],
+            "pkio-trial",
+            "g1-services",
+            today - 10 * day,
+            today + 80 * day,
+            "victor",
+            "herman",
+            None,
+        ),
+        (
+            voorbeeld,
+            "oud.voorbeeld.nl",
+            [],
+            "pkio-private",
+            "g1-services",
+            today - 1200 * day,
+            today - 105 * day,
+            "victor",
+            "joost",
+            None,
+        ),
+        (
+            voorbeeld,
+            "ingetrokken.voorbeeld.nl",
+            [],
+            "pkio-private",
+            "g1-services",
+            today - 300 * day,
+            today + 795 * day,
+            "karel",
+            "joost",
+            RevocationReason.KEY_COMPROMISE,
+        ),
+        (
+            andere,
+            "portaal.andere.nl",
+            [],
+            "pkio-private",
+            "g1-services",
+            today - 50 * day,
+            today + 1045 * day,
+            None,
+            "frank",
+            None,
+        ),
+        (
+            andere,
+            "api.andere.nl",
+            [],
+            "pkio-private",
+            "g3-services",
+            today - 500 * day,
+            today + 595 * day,
+            None,
+            "frank",
+            None,
+        ),
     ]
     for subscriber, cn, extra, product, ca, start, end, manager, requester, revoked in rows:
         if Certificate.objects.filter(subscriber=subscriber, common_name=cn).exists():
@@ -186,14 +304,17 @@ def _server_certificates(
         issued = demo_pki.issue_leaf(
             pki.cas[ca],
             issuer_slug=ca,
-            subject=demo_pki.server_subject(cn, subscriber.name, subscriber.kvk_number,
-                                            subscriber.oin),
+            subject=demo_pki.server_subject(
+                cn, subscriber.name, subscriber.kvk_number, subscriber.oin
+            ),
             not_before=start,
             not_after=end,
             dns_names=[cn, *extra],
             key_usage="server",
-            extended_key_usage=[x509.oid.ExtendedKeyUsageOID.SERVER_AUTH,
-                                x509.oid.ExtendedKeyUsageOID.CLIENT_AUTH],
+            extended_key_usage=[
+                x509.oid.ExtendedKeyUsageOID.SERVER_AUTH,
+                x509.oid.ExtendedKeyUsageOID.CLIENT_AUTH,
+            ],
             policy=demo_pki.POLICY_PRIVATE_SERVER,
         )
         certificate = certificate_record(
@@ -228,11 +349,20 @@ def _card_certificates(
 ) -> None:
     persons_ca = cas[demo_pki.PERSONS_CA]
 
-    def record(card: Card, certificate: x509.Certificate, usage: str,
-               requester: str, manager: str | None = None) -> Certificate:
+    def record(
+        card: Card,
+        certificate: x509.Certificate,
+        usage: str,
+        requester: str,
+        manager: str | None = None,
+    ) -> Certificate:
         return certificate_record(
-            subscriber=card.subscriber, certificate=certificate, kind=Kind(card.kind),
-            issuing_ca=persons_ca, card=card, card_usage=usage,
+            subscriber=card.subscriber,
+            certificate=certificate,
+            kind=Kind(card.kind),
+            issuing_ca=persons_ca,
+            card=card,
+            card_usage=usage,
             requested_by=persons[requester],
             certificate_manager=persons[manager] if manager else None,
         )
@@ -246,23 +376,44 @@ def _card_certificates(
     }
     for slug, (subscriber, number, requester) in cards.items():
         spec = next(c for c in demo_pki.CLIENTS if c.slug == slug)
-        card = _card(subscriber, number, kind=Kind.PERSONAL, carrier=Card.Carrier.CARD,
-                     holder_name=spec.common_name, email=spec.email)
+        card = _card(
+            subscriber,
+            number,
+            kind=Kind.PERSONAL,
+            carrier=Card.Carrier.CARD,
+            holder_name=spec.common_name,
+            email=spec.email,
+        )
         record(card, demo_pki.client_certificate(pki_dir, slug), "authentication", requester)
     maximo_card = Card.objects.get(number="46980946")
-    record(maximo_card, demo_pki.client_certificate(pki_dir, "signature-only"), "signature",
-           "maximo")
+    record(
+        maximo_card, demo_pki.client_certificate(pki_dir, "signature-only"), "signature", "maximo"
+    )
 
     # Maximo's previous cards: one expired, one revoked (also on the demo CRL).
-    old = _card(voorbeeld, "46970001", kind=Kind.PERSONAL, carrier=Card.Carrier.CARD,
-                holder_name="Maximo de Tester", email="maximo@voorbeeld.nl")
+    old = _card(
+        voorbeeld,
+        "46970001",
+        kind=Kind.PERSONAL,
+        carrier=Card.Carrier.CARD,
+        holder_name="Maximo de Tester",
+        email="maximo@voorbeeld.nl",
+    )
     record(old, demo_pki.client_certificate(pki_dir, "expired"), "authentication", "maximo")
-    lost = _card(voorbeeld, "46970002", kind=Kind.PERSONAL, carrier=Card.Carrier.USB,
-                 holder_name="Maximo de Tester", email="maximo@voorbeeld.nl")
-    revoked = record(lost, demo_pki.client_certificate(pki_dir, "revoked"), "authentication",
-                     "maximo")
+    lost = _card(
+        voorbeeld,
+        "46970002",
+        kind=Kind.PERSONAL,
+        carrier=Card.Carrier.USB,
+        holder_name="Maximo de Tester",
+        email="maximo@voorbeeld.nl",
+    )
+    revoked = record(
+        lost, demo_pki.client_certificate(pki_dir, "revoked"), "authentication", "maximo"
+    )
     certificate_mark_revoked(
-        certificate=revoked, reason=RevocationReason.KEY_COMPROMISE,
+        certificate=revoked,
+        reason=RevocationReason.KEY_COMPROMISE,
         revoked_at=demo_pki.now() - dt.timedelta(hours=1),
     )
 
@@ -271,24 +422,48 @@ def _card_certificates(
     for number, kind, carrier, holder, activation, manager in [
         ("GRP46980950", Kind.GROUP, Card.Carrier.CARD, "Servicedesk Voorbeeld", "", "victor"),
         ("ESL46980960", Kind.ESEAL, Card.Carrier.CARD, "Voorbeeld B.V.", "", "karel"),
-        ("GRP202402231888333333", Kind.ESEAL, Card.Carrier.CLOUD, "Voorbeeld B.V. Cloud",
-         Card.Activation.REQUESTED, "karel"),
+        (
+            "GRP202402231888333333",
+            Kind.ESEAL,
+            Card.Carrier.CLOUD,
+            "Voorbeeld B.V. Cloud",
+            Card.Activation.REQUESTED,
+            "karel",
+        ),
     ]:
-        card = _card(voorbeeld, number, kind=kind, carrier=carrier, holder_name=holder,
-                     email="pki@voorbeeld.nl", activation=activation)
+        card = _card(
+            voorbeeld,
+            number,
+            kind=kind,
+            carrier=carrier,
+            holder_name=holder,
+            email="pki@voorbeeld.nl",
+            activation=activation,
+        )
         if card.certificates.exists():
             continue
-        subject = x509.Name([
-            x509.NameAttribute(x509.NameOID.COUNTRY_NAME, "NL"),
-            x509.NameAttribute(x509.NameOID.ORGANIZATION_NAME, voorbeeld.name),
-            x509.NameAttribute(x509.NameOID.ORGANIZATION_IDENTIFIER, "NTRNL-12345678"),
-            x509.NameAttribute(x509.NameOID.COMMON_NAME, holder),
-            x509.NameAttribute(x509.NameOID.SERIAL_NUMBER, number),
-        ])
-        issued = demo_pki.issue_leaf(issuer, issuer_slug=demo_pki.PERSONS_CA, subject=subject,
-                                     key_usage="seal" if kind == Kind.ESEAL else "auth")
-        record(card, issued.certificate, "signature" if kind == Kind.ESEAL else "authentication",
-               "joost", manager)
+        subject = x509.Name(
+            [
+                x509.NameAttribute(x509.NameOID.COUNTRY_NAME, "NL"),
+                x509.NameAttribute(x509.NameOID.ORGANIZATION_NAME, voorbeeld.name),
+                x509.NameAttribute(x509.NameOID.ORGANIZATION_IDENTIFIER, "NTRNL-12345678"),
+                x509.NameAttribute(x509.NameOID.COMMON_NAME, holder),
+                x509.NameAttribute(x509.NameOID.SERIAL_NUMBER, number),
+            ]
+        )
+        issued = demo_pki.issue_leaf(
+            issuer,
+            issuer_slug=demo_pki.PERSONS_CA,
+            subject=subject,
+            key_usage="seal" if kind == Kind.ESEAL else "auth",
+        )
+        record(
+            card,
+            issued.certificate,
+            "signature" if kind == Kind.ESEAL else "authentication",
+            "joost",
+            manager,
+        )
 
 
 def _validation_officer() -> None:

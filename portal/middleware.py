@@ -73,7 +73,8 @@ class ClientCertificateMiddleware:
         if (verify or pem) and not from_trusted_proxy(request):
             logger.warning(
                 "Client-certificate headers from untrusted address %s ignored (path %s)",
-                request.META.get("REMOTE_ADDR"), request.path,
+                request.META.get("REMOTE_ADDR"),
+                request.path,
             )
             verify = pem = ""
 
@@ -95,9 +96,7 @@ class ClientCertificateMiddleware:
                 self._end_session(request)
             person = self.backend.authenticate(certificate)
         except CertificateRejected as rejected:
-            logger.info(
-                "Login refused from %s: %s", request.META.get("REMOTE_ADDR"), rejected
-            )
+            logger.info("Login refused from %s: %s", request.META.get("REMOTE_ADDR"), rejected)
             self._end_session(request)
             return None, rejected.failure
 

@@ -89,8 +89,9 @@ HEADERS = """\
             proxy_set_header X-SSL-Client-Verify $ssl_client_verify;"""
 
 
-def render(*, pki: Path | str, listen: str, upstream: str, prefix: Path | str,
-           proxy_bind: str = "") -> str:
+def render(
+    *, pki: Path | str, listen: str, upstream: str, prefix: Path | str, proxy_bind: str = ""
+) -> str:
     bind = f"            proxy_bind {proxy_bind};\n" if proxy_bind else ""
     headers = HEADERS.replace("@BIND@", bind)
     return (

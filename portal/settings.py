@@ -246,13 +246,14 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = envpath("STATIC_ROOT", BASE_DIR / "var" / "static", must_exist=False)
 # Bootstrap comes from the npm registry (package.json), never from a CDN.
-STATICFILES_DIRS = [BASE_DIR / "static", ("vendor/bootstrap", BASE_DIR / "node_modules/bootstrap/dist")]
+STATICFILES_DIRS = [
+    BASE_DIR / "static",
+    ("vendor/bootstrap", BASE_DIR / "node_modules/bootstrap/dist"),
+]
 # Hashed, compressed names once `collectstatic` has written its manifest
 # (production, the end-to-end tests); plain finders before that (make run,
 # unit tests).
-STATIC_MANIFEST = envbool(
-    "PORTAL_STATIC_MANIFEST", (STATIC_ROOT / "staticfiles.json").exists()
-)
+STATIC_MANIFEST = envbool("PORTAL_STATIC_MANIFEST", (STATIC_ROOT / "staticfiles.json").exists())
 if STATIC_ROOT == BASE_DIR / "var" / "static":
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STORAGES = {

@@ -27,7 +27,7 @@ def not_logged_in(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def login(request: HttpRequest) -> HttpResponse:
-    """"Inloggen" after a logout: the next request's certificate logs in again."""
+    """ "Inloggen" after a logout: the next request's certificate logs in again."""
     log_in_again(request)
     return redirect("home")
 

@@ -10,8 +10,14 @@ from django.db import migrations
 PRODUCTS = [
     # code, name, short name, kind, validity in days, price in cents
     ("pkio-private", "PKIoverheid PRIVATE servercertificaat", "PRIVATE SSL", "server", 1095, 29900),
-    ("pkio-digipoort", "PKIoverheid Digipoort PRIVATE servercertificaat",
-     "Digipoort PRIVATE SSL", "server", 1095, 29900),
+    (
+        "pkio-digipoort",
+        "PKIoverheid Digipoort PRIVATE servercertificaat",
+        "Digipoort PRIVATE SSL",
+        "server",
+        1095,
+        29900,
+    ),
     ("pkio-trial", "PKIoverheid Trial servercertificaat", "Trial SSL", "server", 90, 0),
     ("certsign-ov", "certSIGN OV SSL", "CertSIGN OV SSL", "server", 199, 9900),
 ]
@@ -22,8 +28,13 @@ def add_products(apps, schema_editor):
     for code, name, short_name, kind, days, price in PRODUCTS:
         Product.objects.update_or_create(
             code=code,
-            defaults={"name": name, "short_name": short_name, "kind": kind,
-                      "validity_days": days, "price_cents": price},
+            defaults={
+                "name": name,
+                "short_name": short_name,
+                "kind": kind,
+                "validity_days": days,
+                "price_cents": price,
+            },
         )
 
 

@@ -7,125 +7,431 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Subscriber',
+            name="Subscriber",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(max_length=8, unique=True, validators=[django.core.validators.RegexValidator('^P\\d{7}$', 'Een abonneenummer is een P gevolgd door 7 cijfers.')], verbose_name='abonneenummer')),
-                ('reseller', models.CharField(blank=True, max_length=100, verbose_name='reseller')),
-                ('name', models.CharField(max_length=200, verbose_name='organisatienaam')),
-                ('kvk_number', models.CharField(max_length=8, validators=[django.core.validators.RegexValidator('^\\d{8}$', 'Een KvK-nummer bestaat uit 8 cijfers.')], verbose_name='KvK-nummer')),
-                ('oin', models.CharField(max_length=20, validators=[django.core.validators.RegexValidator('^\\d{20}$', 'Een OIN bestaat uit 20 cijfers.')], verbose_name='OIN')),
-                ('country', models.CharField(default='NL', max_length=2, validators=[django.core.validators.RegexValidator('^[A-Z]{2}$', 'Een landcode bestaat uit 2 hoofdletters.')], verbose_name='land')),
-                ('street', models.CharField(blank=True, max_length=200, verbose_name='straat en huisnummer')),
-                ('postcode', models.CharField(blank=True, max_length=10, verbose_name='postcode')),
-                ('city', models.CharField(blank=True, max_length=100, verbose_name='plaats')),
-                ('phone', models.CharField(blank=True, max_length=30, verbose_name='telefoonnummer')),
-                ('billing_company', models.CharField(blank=True, max_length=200, verbose_name='bedrijfsnaam')),
-                ('billing_department', models.CharField(blank=True, max_length=200, verbose_name='afdeling')),
-                ('billing_attention', models.CharField(blank=True, max_length=200, verbose_name='ter attentie van')),
-                ('billing_street', models.CharField(blank=True, max_length=200, verbose_name='factuuradres')),
-                ('billing_postcode', models.CharField(blank=True, max_length=10, verbose_name='postcode factuuradres')),
-                ('billing_city', models.CharField(blank=True, max_length=100, verbose_name='plaats factuuradres')),
-                ('billing_country', models.CharField(default='NL', max_length=2, validators=[django.core.validators.RegexValidator('^[A-Z]{2}$', 'Een landcode bestaat uit 2 hoofdletters.')], verbose_name='land factuuradres')),
-                ('billing_email', models.EmailField(blank=True, max_length=254, verbose_name='facturatie e-mailadres')),
-                ('billing_phone', models.CharField(blank=True, max_length=30, verbose_name='facturatie telefoonnummer')),
-                ('direct_debit', models.BooleanField(default=False, verbose_name='automatische incasso')),
-                ('iban', models.CharField(blank=True, max_length=34, verbose_name='rekeningnummer')),
-                ('account_holder', models.CharField(blank=True, max_length=200, verbose_name='rekeninghouder')),
-                ('vat_number', models.CharField(blank=True, max_length=20, verbose_name='BTW-nummer')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "number",
+                    models.CharField(
+                        max_length=8,
+                        unique=True,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^P\\d{7}$", "Een abonneenummer is een P gevolgd door 7 cijfers."
+                            )
+                        ],
+                        verbose_name="abonneenummer",
+                    ),
+                ),
+                ("reseller", models.CharField(blank=True, max_length=100, verbose_name="reseller")),
+                ("name", models.CharField(max_length=200, verbose_name="organisatienaam")),
+                (
+                    "kvk_number",
+                    models.CharField(
+                        max_length=8,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^\\d{8}$", "Een KvK-nummer bestaat uit 8 cijfers."
+                            )
+                        ],
+                        verbose_name="KvK-nummer",
+                    ),
+                ),
+                (
+                    "oin",
+                    models.CharField(
+                        max_length=20,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^\\d{20}$", "Een OIN bestaat uit 20 cijfers."
+                            )
+                        ],
+                        verbose_name="OIN",
+                    ),
+                ),
+                (
+                    "country",
+                    models.CharField(
+                        default="NL",
+                        max_length=2,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[A-Z]{2}$", "Een landcode bestaat uit 2 hoofdletters."
+                            )
+                        ],
+                        verbose_name="land",
+                    ),
+                ),
+                (
+                    "street",
+                    models.CharField(
+                        blank=True, max_length=200, verbose_name="straat en huisnummer"
+                    ),
+                ),
+                ("postcode", models.CharField(blank=True, max_length=10, verbose_name="postcode")),
+                ("city", models.CharField(blank=True, max_length=100, verbose_name="plaats")),
+                (
+                    "phone",
+                    models.CharField(blank=True, max_length=30, verbose_name="telefoonnummer"),
+                ),
+                (
+                    "billing_company",
+                    models.CharField(blank=True, max_length=200, verbose_name="bedrijfsnaam"),
+                ),
+                (
+                    "billing_department",
+                    models.CharField(blank=True, max_length=200, verbose_name="afdeling"),
+                ),
+                (
+                    "billing_attention",
+                    models.CharField(blank=True, max_length=200, verbose_name="ter attentie van"),
+                ),
+                (
+                    "billing_street",
+                    models.CharField(blank=True, max_length=200, verbose_name="factuuradres"),
+                ),
+                (
+                    "billing_postcode",
+                    models.CharField(
+                        blank=True, max_length=10, verbose_name="postcode factuuradres"
+                    ),
+                ),
+                (
+                    "billing_city",
+                    models.CharField(
+                        blank=True, max_length=100, verbose_name="plaats factuuradres"
+                    ),
+                ),
+                (
+                    "billing_country",
+                    models.CharField(
+                        default="NL",
+                        max_length=2,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[A-Z]{2}$", "Een landcode bestaat uit 2 hoofdletters."
+                            )
+                        ],
+                        verbose_name="land factuuradres",
+                    ),
+                ),
+                (
+                    "billing_email",
+                    models.EmailField(
+                        blank=True, max_length=254, verbose_name="facturatie e-mailadres"
+                    ),
+                ),
+                (
+                    "billing_phone",
+                    models.CharField(
+                        blank=True, max_length=30, verbose_name="facturatie telefoonnummer"
+                    ),
+                ),
+                (
+                    "direct_debit",
+                    models.BooleanField(default=False, verbose_name="automatische incasso"),
+                ),
+                (
+                    "iban",
+                    models.CharField(blank=True, max_length=34, verbose_name="rekeningnummer"),
+                ),
+                (
+                    "account_holder",
+                    models.CharField(blank=True, max_length=200, verbose_name="rekeninghouder"),
+                ),
+                (
+                    "vat_number",
+                    models.CharField(blank=True, max_length=20, verbose_name="BTW-nummer"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'verbose_name': 'abonnee',
-                'verbose_name_plural': 'abonnees',
-                'ordering': ['name'],
-                'constraints': [models.UniqueConstraint(fields=('oin',), name='subscriber_oin_unique'), models.CheckConstraint(condition=models.Q(('direct_debit', False), models.Q(('iban', ''), _negated=True), _connector='OR'), name='subscriber_direct_debit_needs_iban')],
+                "verbose_name": "abonnee",
+                "verbose_name_plural": "abonnees",
+                "ordering": ["name"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("oin",), name="subscriber_oin_unique"),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("direct_debit", False),
+                            models.Q(("iban", ""), _negated=True),
+                            _connector="OR",
+                        ),
+                        name="subscriber_direct_debit_needs_iban",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Person',
+            name="Person",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('given_name', models.CharField(max_length=100, verbose_name='voornaam')),
-                ('surname', models.CharField(max_length=100, verbose_name='achternaam')),
-                ('email', models.EmailField(max_length=254, verbose_name='e-mail')),
-                ('phone', models.CharField(blank=True, max_length=30, verbose_name='(mobiel) telefoonnummer')),
-                ('job_title', models.CharField(blank=True, max_length=100, verbose_name='functie')),
-                ('status', models.CharField(choices=[('active', 'Actief'), ('inactive', 'Inactief')], default='active', max_length=10, verbose_name='status')),
-                ('is_representative', models.BooleanField(default=False, verbose_name='bevoegd vertegenwoordiger')),
-                ('contact_authorisation', models.CharField(blank=True, choices=[('', 'Geen contactpersoon'), ('full', 'Heeft alle autorisaties'), ('basic', 'Heeft alleen basis autorisaties')], default='', max_length=5, verbose_name='autorisatie contactpersoon')),
-                ('manager_number', models.CharField(blank=True, max_length=9, null=True, unique=True, validators=[django.core.validators.RegexValidator('^CB\\d{7}$', 'Een registratienummer is CB gevolgd door 7 cijfers.')], verbose_name='registratienummer certificaatbeheerder')),
-                ('subscriber', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='persons', to='organisations.subscriber')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("given_name", models.CharField(max_length=100, verbose_name="voornaam")),
+                ("surname", models.CharField(max_length=100, verbose_name="achternaam")),
+                ("email", models.EmailField(max_length=254, verbose_name="e-mail")),
+                (
+                    "phone",
+                    models.CharField(
+                        blank=True, max_length=30, verbose_name="(mobiel) telefoonnummer"
+                    ),
+                ),
+                ("job_title", models.CharField(blank=True, max_length=100, verbose_name="functie")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("active", "Actief"), ("inactive", "Inactief")],
+                        default="active",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "is_representative",
+                    models.BooleanField(default=False, verbose_name="bevoegd vertegenwoordiger"),
+                ),
+                (
+                    "contact_authorisation",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "Geen contactpersoon"),
+                            ("full", "Heeft alle autorisaties"),
+                            ("basic", "Heeft alleen basis autorisaties"),
+                        ],
+                        default="",
+                        max_length=5,
+                        verbose_name="autorisatie contactpersoon",
+                    ),
+                ),
+                (
+                    "manager_number",
+                    models.CharField(
+                        blank=True,
+                        max_length=9,
+                        null=True,
+                        unique=True,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^CB\\d{7}$", "Een registratienummer is CB gevolgd door 7 cijfers."
+                            )
+                        ],
+                        verbose_name="registratienummer certificaatbeheerder",
+                    ),
+                ),
+                (
+                    "subscriber",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="persons",
+                        to="organisations.subscriber",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'persoon',
-                'verbose_name_plural': 'personen',
-                'ordering': ['surname', 'given_name'],
+                "verbose_name": "persoon",
+                "verbose_name_plural": "personen",
+                "ordering": ["surname", "given_name"],
             },
         ),
         migrations.CreateModel(
-            name='VerifiedDomain',
+            name="VerifiedDomain",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('domain', models.CharField(max_length=253, verbose_name='domein')),
-                ('verified_at', models.DateTimeField(verbose_name='geverifieerd op')),
-                ('subscriber', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='verified_domains', to='organisations.subscriber')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("domain", models.CharField(max_length=253, verbose_name="domein")),
+                ("verified_at", models.DateTimeField(verbose_name="geverifieerd op")),
+                (
+                    "subscriber",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="verified_domains",
+                        to="organisations.subscriber",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'geverifieerd domein',
-                'verbose_name_plural': 'geverifieerde domeinen',
-                'ordering': ['domain'],
+                "verbose_name": "geverifieerd domein",
+                "verbose_name_plural": "geverifieerde domeinen",
+                "ordering": ["domain"],
             },
         ),
         migrations.CreateModel(
-            name='LoginCertificate',
+            name="LoginCertificate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('match', models.CharField(choices=[('issuer_serial', 'Uitgever en subject.serialNumber'), ('uzi', 'UZI-nummer'), ('fingerprint', 'SHA-256 vingerafdruk')], max_length=20, verbose_name='koppeling')),
-                ('issuer', models.CharField(blank=True, help_text='Alleen bij koppeling op uitgever en serialNumber.', max_length=500, verbose_name='uitgever (RFC 4514)')),
-                ('subject_serial', models.CharField(blank=True, max_length=64, verbose_name='subject.serialNumber')),
-                ('uzi_number', models.CharField(blank=True, max_length=32, verbose_name='UZI-nummer')),
-                ('fingerprint', models.CharField(blank=True, help_text='64 hexadecimale tekens, kleine letters.', max_length=64, verbose_name='SHA-256 vingerafdruk')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='login_certificates', to='organisations.person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "match",
+                    models.CharField(
+                        choices=[
+                            ("issuer_serial", "Uitgever en subject.serialNumber"),
+                            ("uzi", "UZI-nummer"),
+                            ("fingerprint", "SHA-256 vingerafdruk"),
+                        ],
+                        max_length=20,
+                        verbose_name="koppeling",
+                    ),
+                ),
+                (
+                    "issuer",
+                    models.CharField(
+                        blank=True,
+                        help_text="Alleen bij koppeling op uitgever en serialNumber.",
+                        max_length=500,
+                        verbose_name="uitgever (RFC 4514)",
+                    ),
+                ),
+                (
+                    "subject_serial",
+                    models.CharField(
+                        blank=True, max_length=64, verbose_name="subject.serialNumber"
+                    ),
+                ),
+                (
+                    "uzi_number",
+                    models.CharField(blank=True, max_length=32, verbose_name="UZI-nummer"),
+                ),
+                (
+                    "fingerprint",
+                    models.CharField(
+                        blank=True,
+                        help_text="64 hexadecimale tekens, kleine letters.",
+                        max_length=64,
+                        verbose_name="SHA-256 vingerafdruk",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="login_certificates",
+                        to="organisations.person",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'inlogcertificaat',
-                'verbose_name_plural': 'inlogcertificaten',
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('fingerprint', ''), ('match', 'issuer_serial'), ('uzi_number', ''), models.Q(('issuer', ''), _negated=True), models.Q(('subject_serial', ''), _negated=True)), models.Q(('fingerprint', ''), ('issuer', ''), ('match', 'uzi'), ('subject_serial', ''), models.Q(('uzi_number', ''), _negated=True)), models.Q(('issuer', ''), ('match', 'fingerprint'), ('subject_serial', ''), ('uzi_number', ''), ('fingerprint__regex', '^[0-9a-f]{64}$')), _connector='OR'), name='login_certificate_fields_match_kind'), models.UniqueConstraint(condition=models.Q(('match', 'issuer_serial')), fields=('issuer', 'subject_serial'), name='login_certificate_issuer_serial_unique'), models.UniqueConstraint(condition=models.Q(('match', 'uzi')), fields=('uzi_number',), name='login_certificate_uzi_unique'), models.UniqueConstraint(condition=models.Q(('match', 'fingerprint')), fields=('fingerprint',), name='login_certificate_fingerprint_unique')],
+                "verbose_name": "inlogcertificaat",
+                "verbose_name_plural": "inlogcertificaten",
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(
+                                ("fingerprint", ""),
+                                ("match", "issuer_serial"),
+                                ("uzi_number", ""),
+                                models.Q(("issuer", ""), _negated=True),
+                                models.Q(("subject_serial", ""), _negated=True),
+                            ),
+                            models.Q(
+                                ("fingerprint", ""),
+                                ("issuer", ""),
+                                ("match", "uzi"),
+                                ("subject_serial", ""),
+                                models.Q(("uzi_number", ""), _negated=True),
+                            ),
+                            models.Q(
+                                ("issuer", ""),
+                                ("match", "fingerprint"),
+                                ("subject_serial", ""),
+                                ("uzi_number", ""),
+                                ("fingerprint__regex", "^[0-9a-f]{64}$"),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="login_certificate_fields_match_kind",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("match", "issuer_serial")),
+                        fields=("issuer", "subject_serial"),
+                        name="login_certificate_issuer_serial_unique",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("match", "uzi")),
+                        fields=("uzi_number",),
+                        name="login_certificate_uzi_unique",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("match", "fingerprint")),
+                        fields=("fingerprint",),
+                        name="login_certificate_fingerprint_unique",
+                    ),
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='person',
-            constraint=models.CheckConstraint(condition=models.Q(('contact_authorisation__in', ['', 'full', 'basic'])), name='person_contact_authorisation_valid'),
+            model_name="person",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("contact_authorisation__in", ["", "full", "basic"])),
+                name="person_contact_authorisation_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='person',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['active', 'inactive'])), name='person_status_valid'),
+            model_name="person",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["active", "inactive"])),
+                name="person_status_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='person',
-            constraint=models.CheckConstraint(condition=models.Q(('manager_number__isnull', True), ('manager_number__regex', '^CB[0-9]{7}$'), _connector='OR'), name='person_manager_number_format'),
+            model_name="person",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("manager_number__isnull", True),
+                    ("manager_number__regex", "^CB[0-9]{7}$"),
+                    _connector="OR",
+                ),
+                name="person_manager_number_format",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='person',
-            constraint=models.CheckConstraint(condition=models.Q(('is_representative', True), models.Q(('contact_authorisation', ''), _negated=True), ('manager_number__isnull', False), _connector='OR'), name='person_has_a_role'),
+            model_name="person",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("is_representative", True),
+                    models.Q(("contact_authorisation", ""), _negated=True),
+                    ("manager_number__isnull", False),
+                    _connector="OR",
+                ),
+                name="person_has_a_role",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='verifieddomain',
-            constraint=models.UniqueConstraint(fields=('subscriber', 'domain'), name='verified_domain_unique_per_subscriber'),
+            model_name="verifieddomain",
+            constraint=models.UniqueConstraint(
+                fields=("subscriber", "domain"), name="verified_domain_unique_per_subscriber"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='verifieddomain',
-            constraint=models.CheckConstraint(condition=models.Q(('domain', django.db.models.functions.text.Lower('domain'))), name='verified_domain_lowercase'),
+            model_name="verifieddomain",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("domain", django.db.models.functions.text.Lower("domain"))),
+                name="verified_domain_lowercase",
+            ),
         ),
     ]

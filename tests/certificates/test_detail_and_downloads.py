@@ -24,13 +24,23 @@ def test_detail_shows_the_seeds_fields(client, login_as):
     content = response.content.decode()
     assert response.status_code == 200
     for text in [
-        "Servercertificaat voor: koppeling.voorbeeld.nl", "Naam van de Service (CN)",
-        "Voorbeeld B.V.", "edsn.voorbeeld.nl", "Verloopdatum", "PRIVATE SSL",
-        "Demo Organisatie Services CA - G3", "Geldig", cert("koppeling.voorbeeld.nl").serial,
+        "Servercertificaat voor: koppeling.voorbeeld.nl",
+        "Naam van de Service (CN)",
+        "Voorbeeld B.V.",
+        "edsn.voorbeeld.nl",
+        "Verloopdatum",
+        "PRIVATE SSL",
+        "Demo Organisatie Services CA - G3",
+        "Geldig",
+        cert("koppeling.voorbeeld.nl").serial,
         # certificate manager block
-        "CB7540116", "Karel Tak", "karel@voorbeeld.nl", "Actief",
+        "CB7540116",
+        "Karel Tak",
+        "karel@voorbeeld.nl",
+        "Actief",
         # contact person block
-        "Dit servercertificaat is aangevraagd door:", "Herman Testing",
+        "Dit servercertificaat is aangevraagd door:",
+        "Herman Testing",
     ]:
         assert text in content, text
 
@@ -45,8 +55,11 @@ def test_revoked_detail_says_so(client, login_as):
 def test_another_subscribers_certificate_is_not_found(client, login_as, view):
     login_as("frank")
     pk = cert("www.voorbeeld.nl").pk
-    url = (reverse("server_detail", args=[pk]) if view == "detail"
-           else reverse("certificate_download", args=[pk, view]))
+    url = (
+        reverse("server_detail", args=[pk])
+        if view == "detail"
+        else reverse("certificate_download", args=[pk, view])
+    )
     assert client.get(url).status_code == 404
 
 
@@ -70,8 +83,12 @@ def test_pem_download_is_the_certificate(client, login_as, tmp_path):
     loaded = x509.load_pem_x509_certificate(response.content)
     assert loaded == certificate.der.loaded
     (tmp_path / "c.pem").write_bytes(response.content)
-    out = subprocess.run(["openssl", "x509", "-in", tmp_path / "c.pem", "-noout", "-subject"],
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        ["openssl", "x509", "-in", tmp_path / "c.pem", "-noout", "-subject"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert "www.voorbeeld.nl" in out.stdout
 
 
@@ -82,7 +99,9 @@ def test_der_download_parses_with_openssl(client, login_as, tmp_path):
     (tmp_path / "c.cer").write_bytes(response.content)
     out = subprocess.run(
         ["openssl", "x509", "-inform", "DER", "-in", tmp_path / "c.cer", "-noout", "-serial"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert int(out.stdout.strip().removeprefix("serial="), 16) == int(certificate.serial, 16)
 
@@ -98,9 +117,17 @@ def test_chain_download_verifies_to_the_demo_root(client, login_as, tmp_path, pk
     (tmp_path / "leaf.pem").write_bytes(chain[0].public_bytes(Encoding.PEM))
     (tmp_path / "inter.pem").write_bytes(chain[1].public_bytes(Encoding.PEM))
     result = subprocess.run(
-        ["openssl", "verify", "-CAfile", pki_dir / "roots.pem", "-untrusted",
-         tmp_path / "inter.pem", tmp_path / "leaf.pem"],
-        capture_output=True, text=True,
+        [
+            "openssl",
+            "verify",
+            "-CAfile",
+            pki_dir / "roots.pem",
+            "-untrusted",
+            tmp_path / "inter.pem",
+            tmp_path / "leaf.pem",
+        ],
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 

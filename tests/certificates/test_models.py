@@ -39,8 +39,14 @@ def test_status_is_derived_from_dates_and_revocation():
 
 def test_querysets_partition_the_certificates():
     everything = set(Certificate.objects.values_list("pk", flat=True))
-    parts = [set(qs.values_list("pk", flat=True)) for qs in (
-        Certificate.objects.valid(), Certificate.objects.expired(), Certificate.objects.revoked())]
+    parts = [
+        set(qs.values_list("pk", flat=True))
+        for qs in (
+            Certificate.objects.valid(),
+            Certificate.objects.expired(),
+            Certificate.objects.revoked(),
+        )
+    ]
     assert set.union(*parts) == everything
     assert sum(len(p) for p in parts) == len(everything)
 

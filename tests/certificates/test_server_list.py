@@ -26,8 +26,11 @@ def test_it_shows_valid_certificates_by_default(maximo_client):
     response = maximo_client.get(reverse("server_list"))
     assert response.status_code == 200
     assert set(names(response)) == {
-        "www.voorbeeld.nl", "api.voorbeeld.nl", "digipoort.voorbeeld.nl",
-        "koppeling.voorbeeld.nl", "test.voorbeeld.nl",
+        "www.voorbeeld.nl",
+        "api.voorbeeld.nl",
+        "digipoort.voorbeeld.nl",
+        "koppeling.voorbeeld.nl",
+        "test.voorbeeld.nl",
     }
 
 
@@ -104,8 +107,15 @@ def test_page_size_choice_pages_the_list(maximo_client, maximo):
 def test_tampered_query_strings_fall_back_to_defaults(maximo_client):
     response = maximo_client.get(
         reverse("server_list"),
-        {"status": "x", "sort": "password", "dir": "sideways", "per_page": "-1", "page": "zz",
-         "type": "<script>", "q": "a" * 1000},
+        {
+            "status": "x",
+            "sort": "password",
+            "dir": "sideways",
+            "per_page": "-1",
+            "page": "zz",
+            "type": "<script>",
+            "q": "a" * 1000,
+        },
     )
     assert response.status_code == 200
     assert "<script>" not in response.content.decode()
@@ -114,10 +124,10 @@ def test_tampered_query_strings_fall_back_to_defaults(maximo_client):
 def test_expiry_within_30_days_gets_the_warning_mark(maximo_client):
     response = maximo_client.get(reverse("server_list"))
     content = response.content.decode()
-    api_row = content[content.index("api.voorbeeld.nl"):]
+    api_row = content[content.index("api.voorbeeld.nl") :]
     api_row = api_row[: api_row.index("</tr>")]
     assert 'data-testid="expiry-warning"' in api_row
-    www_row = content[content.index("www.voorbeeld.nl"):]
+    www_row = content[content.index("www.voorbeeld.nl") :]
     assert 'data-testid="expiry-warning"' not in www_row[: www_row.index("</tr>")]
 
 

@@ -21,31 +21,50 @@ def violates(**create) -> bool:  # noqa: ANN003
 
 
 def test_a_person_needs_a_role(maximo):
-    assert violates(model=Person, subscriber=maximo.subscriber, given_name="A", surname="B",
-                    email="a@b.nl")
+    assert violates(
+        model=Person, subscriber=maximo.subscriber, given_name="A", surname="B", email="a@b.nl"
+    )
 
 
 def test_manager_numbers_are_unique_and_well_formed(maximo):
-    base = dict(model=Person, subscriber=maximo.subscriber, given_name="A", surname="B",
-                email="a@b.nl")
+    base = dict(
+        model=Person, subscriber=maximo.subscriber, given_name="A", surname="B", email="a@b.nl"
+    )
     assert violates(**base, manager_number="CB9505784")
     assert violates(**base, manager_number="XX1234567")
     assert not violates(**base, manager_number="CB1111111")
 
 
 def test_contact_authorisation_is_full_or_basic(maximo):
-    assert violates(model=Person, subscriber=maximo.subscriber, given_name="A", surname="B",
-                    email="a@b.nl", contact_authorisation="admin")
+    assert violates(
+        model=Person,
+        subscriber=maximo.subscriber,
+        given_name="A",
+        surname="B",
+        email="a@b.nl",
+        contact_authorisation="admin",
+    )
 
 
 def test_oin_is_unique(maximo):
-    assert violates(model=Subscriber, number="P1234567", name="X", kvk_number="11111111",
-                    oin=maximo.subscriber.oin)
+    assert violates(
+        model=Subscriber,
+        number="P1234567",
+        name="X",
+        kvk_number="11111111",
+        oin=maximo.subscriber.oin,
+    )
 
 
 def test_direct_debit_needs_an_iban(maximo):
-    assert violates(model=Subscriber, number="P1234567", name="X", kvk_number="11111111",
-                    oin="00000003111111110000", direct_debit=True)
+    assert violates(
+        model=Subscriber,
+        number="P1234567",
+        name="X",
+        kvk_number="11111111",
+        oin="00000003111111110000",
+        direct_debit=True,
+    )
 
 
 def test_verified_domains_are_unique_and_lowercase(maximo):
@@ -69,5 +88,10 @@ def test_login_mapping_fields_must_fit_the_kind(maximo, fields):
 
 def test_one_registration_per_issuer_and_serial(maximo):
     existing = LoginCertificate.objects.get(person=maximo)
-    assert violates(model=LoginCertificate, person=maximo, match="issuer_serial",
-                    issuer=existing.issuer, subject_serial=existing.subject_serial)
+    assert violates(
+        model=LoginCertificate,
+        person=maximo,
+        match="issuer_serial",
+        issuer=existing.issuer,
+        subject_serial=existing.subject_serial,
+    )

@@ -25,12 +25,31 @@ def load(path: Path) -> list[x509.Certificate]:
 
 
 def test_demo_pki_writes_every_file_of_the_contract(pki_dir):
-    for name in ["roots.pem", "trust-bundle.pem", "server.crt", "server.key", "seal.crt",
-                 "seal.key", "ca/g1-root.crt", "ca/g1-services.key", "ca/g3-services.crt",
-                 "ca/g3-persons.key", "crl/g3-persons.crl"]:
+    for name in [
+        "roots.pem",
+        "trust-bundle.pem",
+        "server.crt",
+        "server.key",
+        "seal.crt",
+        "seal.key",
+        "ca/g1-root.crt",
+        "ca/g1-services.key",
+        "ca/g3-services.crt",
+        "ca/g3-persons.key",
+        "crl/g3-persons.crl",
+    ]:
         assert (pki_dir / name).is_file(), name
-    for slug in ["maximo", "joost", "herman", "frank", "unregistered", "expired",
-                 "signature-only", "untrusted", "revoked"]:
+    for slug in [
+        "maximo",
+        "joost",
+        "herman",
+        "frank",
+        "unregistered",
+        "expired",
+        "signature-only",
+        "untrusted",
+        "revoked",
+    ]:
         for suffix in (".crt", ".key", ".p12"):
             assert (pki_dir / "clients" / f"{slug}{suffix}").is_file(), slug + suffix
 
@@ -52,9 +71,19 @@ def test_trust_bundle_holds_the_personal_ca_and_its_root(pki_dir):
 
 def test_server_certificate_verifies_for_localhost_with_openssl(pki_dir):
     result = subprocess.run(
-        ["openssl", "verify", "-CAfile", pki_dir / "roots.pem", "-untrusted",
-         pki_dir / "server.crt", "-verify_hostname", "localhost", pki_dir / "server.crt"],
-        capture_output=True, text=True,
+        [
+            "openssl",
+            "verify",
+            "-CAfile",
+            pki_dir / "roots.pem",
+            "-untrusted",
+            pki_dir / "server.crt",
+            "-verify_hostname",
+            "localhost",
+            pki_dir / "server.crt",
+        ],
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stderr
 
@@ -94,8 +123,11 @@ def test_demo_pki_completes_a_partial_directory(tmp_path):
 
 @pytest.mark.django_db
 def test_seed_demo_is_idempotent(pki_dir):
-    counts = lambda: (Subscriber.objects.count(), Person.objects.count(),  # noqa: E731
-                      Certificate.objects.count(), LoginCertificate.objects.count())
+    def counts() -> tuple[int, ...]:
+        return tuple(
+            model.objects.count() for model in (Subscriber, Person, Certificate, LoginCertificate)
+        )
+
     before = counts()
     call_command("seed_demo", pki=pki_dir)
     assert counts() == before
@@ -130,25 +162,30 @@ def test_nginx_conf_writes_a_config_nginx_accepts(pki_dir, tmp_path):
     if shutil.which("nginx") is None:
         pytest.skip("nginx is not installed")
     prefix = tmp_path / "nginx"
-    call_command("nginx_conf", pki=pki_dir, listen="127.0.0.1:8443",
-                 upstream="127.0.0.1:8000", prefix=prefix)
+    call_command(
+        "nginx_conf", pki=pki_dir, listen="127.0.0.1:8443", upstream="127.0.0.1:8000", prefix=prefix
+    )
     config = (prefix / "nginx.conf").read_text()
     assert "ssl_verify_client optional;" in config
     assert "proxy_set_header X-SSL-Client-Cert $ssl_client_escaped_cert;" in config
     result = subprocess.run(
         ["nginx", "-t", "-p", prefix, "-c", prefix / "nginx.conf", "-e", prefix / "error.log"],
-        capture_output=True, text=True,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stderr
 
 
 def test_nginx_conf_refuses_a_bad_address(pki_dir, tmp_path):
     with pytest.raises(CommandError, match="--listen"):
-        call_command("nginx_conf", pki=pki_dir, listen="8443; evil", upstream="127.0.0.1:8000",
-                     prefix=tmp_path)
+        call_command(
+            "nginx_conf",
+            pki=pki_dir,
+            listen="8443; evil",
+            upstream="127.0.0.1:8000",
+            prefix=tmp_path,
+        )
 
 
 def test_deploy_config_is_the_same_template():
-    assert (ROOT / "deploy/nginx/nginx.conf").read_text() == nginx.render(
-        **nginx.DEPLOY_PARAMETERS
-    )
+    assert (ROOT / "deploy/nginx/nginx.conf").read_text() == nginx.render(**nginx.DEPLOY_PARAMETERS)

@@ -22,8 +22,12 @@ def failure_of(response) -> str:  # noqa: ANN001
 
 @pytest.mark.parametrize(
     ("slug", "name"),
-    [("maximo", "Maximo de Tester"), ("joost", "Joost Test"), ("herman", "Herman Testing"),
-     ("frank", "Frank TestF")],
+    [
+        ("maximo", "Maximo de Tester"),
+        ("joost", "Joost Test"),
+        ("herman", "Herman Testing"),
+        ("frank", "Frank TestF"),
+    ],
 )
 def test_each_registered_person_lands_on_home(client, login_as, slug, name):
     login_as(slug)
@@ -54,8 +58,10 @@ def test_no_certificate_is_not_logged_in(client):
 def test_verify_must_be_success(client, pki_dir):
     response = client.get(
         reverse("home"),
-        headers={"x-ssl-client-cert": pem_header(pki_dir, "maximo"),
-                 "x-ssl-client-verify": "FAILED:certificate has expired"},
+        headers={
+            "x-ssl-client-cert": pem_header(pki_dir, "maximo"),
+            "x-ssl-client-verify": "FAILED:certificate has expired",
+        },
     )
     assert failure_of(response) == "expired"
 
@@ -81,8 +87,8 @@ def test_trusted_proxies_setting_decides(client, pki_dir, settings):
 
 def test_garbage_certificate_header_is_unreadable(client):
     response = client.get(
-        reverse("home"), **{CERT_HEADER: quote("-----BEGIN CERTIFICATE-----\nAAAA\n"),
-                            VERIFY_HEADER: "SUCCESS"}
+        reverse("home"),
+        **{CERT_HEADER: quote("-----BEGIN CERTIFICATE-----\nAAAA\n"), VERIFY_HEADER: "SUCCESS"},
     )
     assert failure_of(response) == "unreadable"
 
@@ -135,12 +141,13 @@ def test_certificate_manager_without_contact_role_cannot_log_in(client, login_as
 
 
 def test_ambiguous_mapping_is_refused(client, login_as, pki_dir):
-    from certificates.x509_fields import fingerprint
     from certificates import demo_pki
+    from certificates.x509_fields import fingerprint
 
     joost = Person.objects.get(email="joost@voorbeeld.nl")
     LoginCertificate.objects.create(
-        person=joost, match=LoginCertificate.Match.FINGERPRINT,
+        person=joost,
+        match=LoginCertificate.Match.FINGERPRINT,
         fingerprint=fingerprint(demo_pki.client_certificate(pki_dir, "maximo")),
     )
     login_as("maximo")

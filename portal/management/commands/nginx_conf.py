@@ -19,12 +19,22 @@ class Command(BaseCommand):
         parser.add_argument("--upstream", required=True, metavar="HOST:PORT")
         parser.add_argument("--prefix", required=True, type=Path, metavar="DIR")
         parser.add_argument(
-            "--proxy-bind", default="", metavar="ADDR",
+            "--proxy-bind",
+            default="",
+            metavar="ADDR",
             help="Source address nginx connects to the portal from (PORTAL_TRUSTED_PROXIES).",
         )
 
-    def handle(self, *args: object, pki: Path, listen: str, upstream: str, prefix: Path,
-               proxy_bind: str, **options: object) -> None:
+    def handle(
+        self,
+        *args: object,
+        pki: Path,
+        listen: str,
+        upstream: str,
+        prefix: Path,
+        proxy_bind: str,
+        **options: object,
+    ) -> None:
         for name, value in (("--listen", listen), ("--upstream", upstream)):
             if not ADDRESS.match(value):
                 raise CommandError(f"{name} must be HOST:PORT, not {value!r}")
@@ -34,7 +44,8 @@ class Command(BaseCommand):
                 raise CommandError(f"{pki / needed} is missing: run `manage.py demo_pki` first")
         prefix = prefix.resolve()
         prefix.mkdir(parents=True, exist_ok=True)
-        config = nginx.render(pki=pki, listen=listen, upstream=upstream, prefix=prefix,
-                              proxy_bind=proxy_bind)
+        config = nginx.render(
+            pki=pki, listen=listen, upstream=upstream, prefix=prefix, proxy_bind=proxy_bind
+        )
         (prefix / "nginx.conf").write_text(config)
         self.stdout.write(self.style.SUCCESS(f"Wrote {prefix / 'nginx.conf'}"))

@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from certificates.csv_export import stream_csv
@@ -62,10 +63,27 @@ def server_list(request: HttpRequest) -> HttpResponse:
     return _overview(request, form, certificates, "certificates/server_list.html")
 
 
-CARD_KINDS = {"personal": Kind.PERSONAL, "group": Kind.GROUP, "eseal": Kind.ESEAL}
+# Kind, page title and search heading of each card overview (manual §4.1, §5, §6).
+CARD_KINDS = {
+    "personal": (
+        Kind.PERSONAL,
+        gettext_lazy("Overzicht Persoonlijke certificaten"),
+        gettext_lazy("Zoeken en beheren Persoonlijke certificaten"),
+    ),
+    "group": (
+        Kind.GROUP,
+        gettext_lazy("Overzicht Groeps certificaten"),
+        gettext_lazy("Zoeken en beheren Groeps certificaten"),
+    ),
+    "eseal": (
+        Kind.ESEAL,
+        gettext_lazy("Overzicht eSeal certificaten"),
+        gettext_lazy("Zoeken en beheren eSeal certificaten"),
+    ),
+}
 
 
-def _card_kind(kind: str) -> Kind:
+def _card_kind(kind: str) -> tuple[Kind, str, str]:
     if kind not in CARD_KINDS:
         raise Http404
     return CARD_KINDS[kind]
@@ -75,7 +93,7 @@ def _card_kind(kind: str) -> Kind:
 @person_required
 def card_list(request: HttpRequest, kind: str) -> HttpResponse:
     """Persoons, Groeps and eSeal overviews (manual §4.1, §5, §6)."""
-    card_kind = _card_kind(kind)
+    card_kind, title, heading = _card_kind(kind)
     form = CardFilterForm(request.GET or None)
     certificates = card_certificates(
         subscriber=request.person.subscriber, kind=card_kind, **form.filters()
@@ -86,7 +104,8 @@ def card_list(request: HttpRequest, kind: str) -> HttpResponse:
         certificates,
         "certificates/card_list.html",
         kind=kind,
-        kind_label=card_kind.label,
+        title=title,
+        heading=heading,
     )
 
 
@@ -94,7 +113,7 @@ def card_list(request: HttpRequest, kind: str) -> HttpResponse:
 @person_required
 def card_detail(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     """Detailgegevens: the card and every certificate on it (manual §4.1)."""
-    card_kind = _card_kind(kind)
+    card_kind, _title, _heading = _card_kind(kind)
     certificate = certificate_for_subscriber(
         subscriber=request.person.subscriber, pk=pk, kind=card_kind
     )
@@ -107,7 +126,6 @@ def card_detail(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
             "card": certificate.card,
             "on_card": on_card,
             "kind": kind,
-            "kind_label": card_kind.label,
         },
     )
 

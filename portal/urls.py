@@ -1,10 +1,11 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 from django.urls import include, path
 
 from portal import views
 
-admin.site.site_header = "Certificaatportaal — back office"
-admin.site.site_title = "Certificaatportaal"
+admin.site.site_header = _("Certificaatportaal — back office")
+admin.site.site_title = _("Certificaatportaal")
 
 urlpatterns = [
     path("", views.home, name="home"),

@@ -69,8 +69,13 @@ def main() -> None:
         rows = []
         for i in range(args.rows):
             template.pk = None
-            row = Certificate(**{f.attname: getattr(template, f.attname)
-                                 for f in Certificate._meta.concrete_fields if f.attname != "id"})
+            row = Certificate(
+                **{
+                    f.attname: getattr(template, f.attname)
+                    for f in Certificate._meta.concrete_fields
+                    if f.attname != "id"
+                }
+            )
             row.serial = f"{i + 1:032x}"
             row.fingerprint = f"{i + 1:064x}"
             row.common_name = f"host{i:06d}.voorbeeld.nl"
@@ -87,10 +92,19 @@ def main() -> None:
         def baseline_csv() -> None:
             buffer = io.StringIO()
             writer = csv.writer(buffer)
-            for row in Certificate.objects.filter(subscriber=subscriber, kind="server").values_list(
-                "product__short_name", "common_name", "sans", "not_before", "not_after", "serial",
-                "issuing_ca__name",
-            ).iterator(chunk_size=2000):
+            for row in (
+                Certificate.objects.filter(subscriber=subscriber, kind="server")
+                .values_list(
+                    "product__short_name",
+                    "common_name",
+                    "sans",
+                    "not_before",
+                    "not_after",
+                    "serial",
+                    "issuing_ca__name",
+                )
+                .iterator(chunk_size=2000)
+            ):
                 writer.writerow(row)
 
         def view_csv() -> None:
@@ -104,12 +118,14 @@ def main() -> None:
                 qs = Certificate.objects.filter(subscriber=subscriber, kind="server")
                 qs.count()
                 list(qs.order_by("not_after", "pk")[(page - 1) * 25 : page * 25])
+
             return run
 
         def view_page(page: int) -> Callable[[], None]:
             def run() -> None:
                 response = client.get("/servercertificaten/", {"status": "all", "page": page})
                 assert response.status_code == 200
+
             return run
 
         deep = args.rows // 25

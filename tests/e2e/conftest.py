@@ -91,17 +91,16 @@ def wait_for_port(
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            pytest.fail(
-                f"{describe} exited with {process.returncode} on start:\n{read_log(log)}"
-            )
+            pytest.fail(f"{describe} exited with {process.returncode} on start:\n{read_log(log)}")
         try:
             with socket.create_connection((host, port), timeout=0.5):
                 return
         except OSError:
             time.sleep(0.05)
     stop(process, signal.SIGTERM)
-    pytest.fail(f"{describe} did not answer on {host}:{port} in {START_TIMEOUT:.0f} s:\n"
-                f"{read_log(log)}")
+    pytest.fail(
+        f"{describe} did not answer on {host}:{port} in {START_TIMEOUT:.0f} s:\n{read_log(log)}"
+    )
 
 
 def read_log(*paths: Path) -> str:
@@ -150,7 +149,11 @@ def portal_server(
     )
     collected = subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--no-input", "-v0"],
-        cwd=BASE_DIR, env=env, capture_output=True, text=True, check=False,
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if collected.returncode != 0:
         pytest.fail(f"collectstatic failed:\n{collected.stdout}\n{collected.stderr}")
@@ -159,9 +162,22 @@ def portal_server(
     log = work / "gunicorn.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [str(gunicorn), "-c", "deploy/gunicorn/gunicorn.conf.py",
-             "--bind", f"127.0.0.1:{port}", "--workers", "2", "portal.wsgi"],
-            cwd=BASE_DIR, env=env, stdin=subprocess.DEVNULL, stdout=out,
+            [
+                str(gunicorn),
+                "-c",
+                "deploy/gunicorn/gunicorn.conf.py",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                "2",
+                # Not gunicorn's shared default $HOME/.gunicorn/gunicorn.ctl.
+                "--no-control-socket",
+                "portal.wsgi",
+            ],
+            cwd=BASE_DIR,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
             stderr=subprocess.STDOUT,
         )
     try:
@@ -184,15 +200,20 @@ def nginx_proxy(
     port = free_port()
     (prefix / "nginx.conf").write_text(
         nginx.render(
-            pki=pki_dir, listen=f"127.0.0.1:{port}", upstream=portal_server.address,
-            prefix=prefix, proxy_bind=PROXY_ADDRESS,
+            pki=pki_dir,
+            listen=f"127.0.0.1:{port}",
+            upstream=portal_server.address,
+            prefix=prefix,
+            proxy_bind=PROXY_ADDRESS,
         )
     )
     error_log = prefix / "error.log"
     with (prefix / "stdout.log").open("wb") as out:
         process = subprocess.Popen(
             [binary, "-p", str(prefix), "-c", str(prefix / "nginx.conf"), "-e", str(error_log)],
-            stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
     try:
         wait_for_port("127.0.0.1", port, process, "nginx", error_log)

@@ -21,10 +21,13 @@ import pytest
 
 from tests.e2e.conftest import NginxProxy, PortalServer
 
-pytestmark = pytest.mark.e2e
+# django_db: so that pytest-django creates (and tests/conftest.py seeds) the test
+# database that gunicorn serves; these tests themselves never touch it.
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db]
 
 TESTID = re.compile(r'<[^>]*\bdata-testid="([a-z-]+)"([^>]*)>([^<]*)<')
 FAILURE = re.compile(r'data-failure="([a-z_]*)"')
+NEXT = re.compile(r'<input type="hidden" name="next" value="([^"]*)"')
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,13 @@ class Page:
     @property
     def person(self) -> str | None:
         return self.text("person-name")
+
+    @property
+    def served_path(self) -> str | None:
+        """The path the portal rendered (the language switch's ``next``): nginx's
+        own refusals (495) are rewritten to /niet-ingelogd/."""
+        match = NEXT.search(self.body)
+        return html.unescape(match.group(1)) if match else None
 
     def cookie(self, name: str) -> str | None:
         jar = SimpleCookie()
@@ -78,7 +88,10 @@ def read(connection: http.client.HTTPConnection, path: str, headers: dict[str, s
 
 
 def via_nginx(
-    proxy: NginxProxy, pki_dir: Path, slug: str | None, path: str = "/",
+    proxy: NginxProxy,
+    pki_dir: Path,
+    slug: str | None,
+    path: str = "/",
     headers: dict[str, str] | None = None,
 ) -> Page:
     connection = http.client.HTTPSConnection(
@@ -119,7 +132,11 @@ def assert_not_logged_in(page: Page, failure: str) -> None:
     ],
 )
 def test_registered_person_lands_on_home(
-    nginx_proxy: NginxProxy, pki_dir: Path, slug: str, name: str, organisation: str,
+    nginx_proxy: NginxProxy,
+    pki_dir: Path,
+    slug: str,
+    name: str,
+    organisation: str,
     subscriber: str | None,
 ) -> None:
     page = via_nginx(nginx_proxy, pki_dir, slug)
@@ -134,28 +151,31 @@ def test_registered_person_lands_on_home(
 
 
 @pytest.mark.parametrize(
-    ("slug", "failure"),
+    ("slug", "failure", "refused_by_nginx"),
     [
         # Chains to the trusted CA, but no person is registered for it.
-        ("unregistered", "not_registered"),
-        # nginx: "FAILED:certificate has expired" (495) -> the portal's page.
-        ("expired", "expired"),
-        # nginx: "FAILED:unsupported certificate purpose" (no clientAuth) -> wrong_type.
-        ("signature-only", "wrong_type"),
-        # nginx: "FAILED:unable to get local issuer certificate" -> untrusted.
-        ("untrusted", "untrusted"),
+        ("unregistered", "not_registered", False),
+        # nginx: $ssl_client_verify "FAILED:certificate has expired" -> 495.
+        ("expired", "expired", True),
+        # nginx: "FAILED:unsuitable certificate purpose" (no clientAuth) -> 495.
+        ("signature-only", "wrong_type", True),
+        # nginx: "FAILED:unable to get local issuer certificate" -> 495.
+        ("untrusted", "untrusted", True),
         # nginx has no CRL: it forwards SUCCESS and the portal finds it on its CRL.
-        ("revoked", "revoked"),
+        ("revoked", "revoked", False),
         # No certificate at all: $ssl_client_verify is NONE.
-        (None, "no_certificate"),
+        (None, "no_certificate", False),
     ],
 )
 def test_refused_certificate_does_not_get_in(
-    nginx_proxy: NginxProxy, pki_dir: Path, slug: str | None, failure: str
+    nginx_proxy: NginxProxy, pki_dir: Path, slug: str | None, failure: str, refused_by_nginx: bool
 ) -> None:
+    """The TLS handshake always completes (ssl_verify_client optional); nginx's 495
+    becomes the portal's page with the reason, with the portal's status 403."""
     page = via_nginx(nginx_proxy, pki_dir, slug)
 
     assert_not_logged_in(page, failure)
+    assert page.served_path == ("/niet-ingelogd/" if refused_by_nginx else "/")
 
 
 @pytest.mark.parametrize("path", ["/servercertificaten/", "/servercertificaten/export.csv"])
@@ -171,10 +191,23 @@ def test_forged_headers_through_nginx_are_overwritten(
 ) -> None:
     """nginx sets X-SSL-Client-* itself and drops underscore names (X_SSL_Client_Cert)."""
     page = via_nginx(
-        nginx_proxy, pki_dir, None, headers=forged_headers(pki_dir, "maximo", underscores=underscores)
+        nginx_proxy,
+        pki_dir,
+        None,
+        headers=forged_headers(pki_dir, "maximo", underscores=underscores),
     )
 
     assert_not_logged_in(page, "no_certificate")
+
+
+def test_forged_headers_with_a_real_certificate_are_overwritten(
+    nginx_proxy: NginxProxy, pki_dir: Path
+) -> None:
+    """Herman's card with Maximo's certificate in forged headers: nginx forwards Herman's."""
+    page = via_nginx(nginx_proxy, pki_dir, "herman", headers=forged_headers(pki_dir, "maximo"))
+
+    assert page.status == 200
+    assert page.person == "Herman Testing"
 
 
 @pytest.mark.parametrize("underscores", [False, True], ids=["dashes", "underscores"])

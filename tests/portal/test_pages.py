@@ -11,8 +11,15 @@ pytestmark = pytest.mark.django_db
 def test_home_shows_menu_and_the_subscriber_block(client, login_as):
     login_as("joost")
     content = client.get(reverse("home")).content.decode()
-    for item in ["Home", "Servercertificaten", "Persoons", "Groeps", "eSeal",
-                 "Organisatiegegevens", "Uitloggen"]:
+    for item in [
+        "Home",
+        "Servercertificaten",
+        "Persoons",
+        "Groeps",
+        "eSeal",
+        "Organisatiegegevens",
+        "Uitloggen",
+    ]:
         assert f">{item}<" in content, item
     assert 'data-testid="subscriber-number">P9571876<' in content
     assert 'data-testid="organisation-name">Voorbeeld B.V.<' in content

@@ -15,17 +15,25 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def run(args: list[str], **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items()
-             if not k.startswith(("PORTAL_", "DATABASE_URL", "REDIS_URL", "DEBUG", "SECRET_KEY"))}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("PORTAL_", "DATABASE_URL", "REDIS_URL", "DEBUG", "SECRET_KEY"))
+    }
     return subprocess.run(
-        [sys.executable, *args], cwd=ROOT, env={**clean, **env},
-        capture_output=True, text=True, timeout=60,
+        [sys.executable, *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
 def start(**env: str) -> subprocess.CompletedProcess[str]:
-    return run(["-c", "import django; django.setup()"], DJANGO_SETTINGS_MODULE="portal.settings",
-               **env)
+    return run(
+        ["-c", "import django; django.setup()"], DJANGO_SETTINGS_MODULE="portal.settings", **env
+    )
 
 
 @pytest.mark.parametrize(
@@ -50,8 +58,11 @@ def test_a_bad_value_stops_start_up_with_a_clear_message(env, message):
 
 def test_nothing_set_gives_the_embedded_default():
     result = run(
-        ["-c", "import django; django.setup(); from django.conf import settings as s; "
-               "print(s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER)"],
+        [
+            "-c",
+            "import django; django.setup(); from django.conf import settings as s; "
+            "print(s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER)",
+        ],
         DJANGO_SETTINGS_MODULE="portal.settings",
     )
     assert result.returncode == 0, result.stderr
@@ -69,8 +80,10 @@ def production_env(pki_dir: Path, tmp_path: Path) -> dict[str, str]:
 
 
 def test_production_settings_pass_check_deploy(pki_dir, tmp_path):
-    result = run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-                 **production_env(pki_dir, tmp_path))
+    result = run(
+        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        **production_env(pki_dir, tmp_path),
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -83,8 +96,13 @@ def test_check_deploy_refuses_the_development_login(pki_dir, tmp_path):
 
 def test_dev_login_needs_debug_too():
     result = run(
-        ["-c", "import django; django.setup(); from django.conf import settings as s; "
-               "print(s.PORTAL_DEV_LOGIN)"],
-        DJANGO_SETTINGS_MODULE="portal.settings", PORTAL_DEV_LOGIN="1", DEBUG="0",
+        [
+            "-c",
+            "import django; django.setup(); from django.conf import settings as s; "
+            "print(s.PORTAL_DEV_LOGIN)",
+        ],
+        DJANGO_SETTINGS_MODULE="portal.settings",
+        PORTAL_DEV_LOGIN="1",
+        DEBUG="0",
     )
     assert result.stdout.strip() == "False"

@@ -45,6 +45,22 @@ def log_in_again(request: HttpRequest) -> None:
     request.session.pop(SESSION_LOGGED_OUT, None)
 
 
+class ProxyHeadersMiddleware:
+    """Forget X-Forwarded-Proto unless nginx (a trusted proxy) sent it.
+
+    Django's SECURE_PROXY_SSL_HEADER believes the header from anyone who
+    reaches the app; only the proxy may say the request came over HTTPS.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if "HTTP_X_FORWARDED_PROTO" in request.META and not from_trusted_proxy(request):
+            del request.META["HTTP_X_FORWARDED_PROTO"]
+        return self.get_response(request)
+
+
 class ClientCertificateMiddleware:
     """Sets ``request.person`` (or None) and ``request.login_failure``.
 

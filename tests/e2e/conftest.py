@@ -86,12 +86,12 @@ def served_database_url() -> str:
 
 
 def wait_for_port(
-    host: str, port: int, process: subprocess.Popen[bytes], describe: str, log: Path
+    host: str, port: int, process: subprocess.Popen[bytes], describe: str, *logs: Path
 ) -> None:
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            pytest.fail(f"{describe} exited with {process.returncode} on start:\n{read_log(log)}")
+            pytest.fail(f"{describe} exited with {process.returncode} on start:\n{read_log(*logs)}")
         try:
             with socket.create_connection((host, port), timeout=0.5):
                 return
@@ -99,7 +99,7 @@ def wait_for_port(
             time.sleep(0.05)
     stop(process, signal.SIGTERM)
     pytest.fail(
-        f"{describe} did not answer on {host}:{port} in {START_TIMEOUT:.0f} s:\n{read_log(log)}"
+        f"{describe} did not answer on {host}:{port} in {START_TIMEOUT:.0f} s:\n{read_log(*logs)}"
     )
 
 
@@ -208,7 +208,8 @@ def nginx_proxy(
         )
     )
     error_log = prefix / "error.log"
-    with (prefix / "stdout.log").open("wb") as out:
+    output = prefix / "stdout.log"
+    with output.open("wb") as out:
         process = subprocess.Popen(
             [binary, "-p", str(prefix), "-c", str(prefix / "nginx.conf"), "-e", str(error_log)],
             stdin=subprocess.DEVNULL,
@@ -216,7 +217,7 @@ def nginx_proxy(
             stderr=subprocess.STDOUT,
         )
     try:
-        wait_for_port("127.0.0.1", port, process, "nginx", error_log)
+        wait_for_port("127.0.0.1", port, process, "nginx", error_log, output)
         yield NginxProxy(
             base_url=f"https://localhost:{port}", host="localhost", port=port, prefix=prefix
         )

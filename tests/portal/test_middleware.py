@@ -70,6 +70,7 @@ def test_headers_from_an_untrusted_address_are_ignored(client, pki_dir, caplog):
     response = client.get(
         reverse("home"),
         REMOTE_ADDR="192.0.2.10",
+        secure=True,  # a direct TLS connection, past the HTTPS redirect
         **{CERT_HEADER: pem_header(pki_dir, "maximo"), VERIFY_HEADER: "SUCCESS"},
     )
     assert failure_of(response) == "no_certificate"
@@ -81,8 +82,10 @@ def test_trusted_proxies_setting_decides(client, pki_dir, settings):
 
     settings.PORTAL_TRUSTED_PROXIES = [ipaddress.ip_network("10.0.0.0/8")]
     headers = {CERT_HEADER: pem_header(pki_dir, "maximo"), VERIFY_HEADER: "SUCCESS"}
-    assert client.get(reverse("home"), REMOTE_ADDR="10.1.2.3", **headers).status_code == 200
-    assert failure_of(client.get(reverse("home"), REMOTE_ADDR="127.0.0.1", **headers))
+    from_proxy = client.get(reverse("home"), REMOTE_ADDR="10.1.2.3", **headers)
+    assert from_proxy.status_code == 200
+    direct = client.get(reverse("home"), REMOTE_ADDR="127.0.0.1", secure=True, **headers)
+    assert failure_of(direct) == "no_certificate"
 
 
 def test_garbage_certificate_header_is_unreadable(client):
@@ -201,3 +204,12 @@ def test_csrf_stays_on_for_certificate_logins(pki_dir):
     csrf_client.defaults[VERIFY_HEADER] = "SUCCESS"
     assert csrf_client.get(reverse("home")).status_code == 200
     assert csrf_client.post(reverse("logout")).status_code == 403
+
+
+def test_forwarded_proto_counts_only_from_the_proxy(client):
+    from django.test import Client
+
+    direct = Client(HTTP_X_FORWARDED_PROTO="https", REMOTE_ADDR="192.0.2.10")
+    # Not believed: the HTTPS redirect still applies.
+    assert direct.get(reverse("logout")).status_code == 301
+    assert client.get(reverse("logout")).status_code == 200

@@ -112,13 +112,27 @@ def read_log(*paths: Path) -> str:
 
 
 def stop(process: subprocess.Popen[bytes], sig: signal.Signals) -> None:
-    if process.poll() is None:
-        process.send_signal(sig)
+    """Stop a server started with start_new_session=True, workers included.
+
+    Killing only the master would orphan gunicorn's workers with their
+    database connections, and the test database could not be dropped.
+    """
+    try:
+        os.killpg(process.pid, sig)
+        process.wait(timeout=10)
+    except ProcessLookupError:
+        pass
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
         try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+            os.killpg(process.pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGKILL)
 
 
 @pytest.fixture(scope="session")
@@ -172,10 +186,13 @@ def portal_server(
                 "2",
                 # Not gunicorn's shared default $HOME/.gunicorn/gunicorn.ctl.
                 "--no-control-socket",
+                "--graceful-timeout",
+                "3",
                 "portal.wsgi",
             ],
             cwd=BASE_DIR,
             env=env,
+            start_new_session=True,
             stdin=subprocess.DEVNULL,
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -212,6 +229,7 @@ def nginx_proxy(
     with output.open("wb") as out:
         process = subprocess.Popen(
             [binary, "-p", str(prefix), "-c", str(prefix / "nginx.conf"), "-e", str(error_log)],
+            start_new_session=True,
             stdin=subprocess.DEVNULL,
             stdout=out,
             stderr=subprocess.STDOUT,

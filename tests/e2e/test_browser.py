@@ -22,9 +22,11 @@ from tests.e2e.conftest import NginxProxy
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 expect = sync_api.expect
 
-# django_db: so that pytest-django creates (and tests/conftest.py seeds) the test
-# database that gunicorn serves; these tests themselves never touch it.
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db]
+# No django_db marker on the browser tests: with Playwright's event loop in this
+# thread, Django would open a second connection per test and keep it (the test
+# database then cannot be dropped). The first test below, which runs before the
+# browser starts, is what makes pytest-django set the test database up.
+pytestmark = pytest.mark.e2e
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -52,15 +54,22 @@ CSV_HEADER = [
 ]
 
 
+@pytest.mark.django_db
+def test_the_served_database_holds_the_demo_data() -> None:
+    from organisations.models import Subscriber
+
+    assert set(Subscriber.objects.values_list("name", flat=True)) >= {
+        "Voorbeeld B.V.",
+        "Andere Organisatie B.V.",
+    }
+
+
 @pytest.fixture(scope="module")
 def browser(nginx_proxy: NginxProxy, pki_dir: Path) -> Iterator[sync_api.Browser]:
     if not os.access(CHROMIUM, os.X_OK):
         pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
     with pytest.MonkeyPatch.context() as env:
         env.setenv("NODE_EXTRA_CA_CERTS", str(pki_dir / "roots.pem"))
-        # Playwright's sync API keeps an event loop in this thread; the django_db
-        # marker's transaction around each test (no queries) would trip Django's guard.
-        env.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         with sync_api.sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             try:

@@ -40,8 +40,14 @@ class OverviewFilterForm(forms.Form):
         initial=DEFAULT_PAGE_SIZE,
     )
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, data: object = None, *args: object, **kwargs: object) -> None:
+        if data is not None:
+            # Missing filters mean their defaults, also in the rendered form.
+            data = data.copy()  # type: ignore[attr-defined]
+            for name in ("status", "per_page"):
+                if not data.get(name):
+                    data[name] = self.base_fields[name].initial
+        super().__init__(data, *args, **kwargs)
         self.fields["sort"].choices = [(k, k) for k in self.sorts]
         self.fields["q"].label = self.search_label
         self.fields["q"].widget.attrs["placeholder"] = self.search_label

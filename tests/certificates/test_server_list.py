@@ -141,3 +141,9 @@ def test_warning_mark_is_not_shown_for_expired_or_revoked(maximo_client, maximo)
 
 def test_overview_needs_a_login(client):
     assert client.get(reverse("server_list")).status_code == 403
+
+
+def test_the_form_shows_the_page_size_in_use(maximo_client):
+    response = maximo_client.get(reverse("server_list"), {"status": "all"})
+    assert response.context["form"]["per_page"].value() == 25
+    assert '<option value="25" selected>' in response.content.decode()

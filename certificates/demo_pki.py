@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from cryptography import x509
@@ -84,17 +84,17 @@ class ClientSpec:
         return f"{self.given_name} {self.surname}"
 
 
-MAXIMO_SERIAL = "900000001"
+MAXIMO = ClientSpec(
+    "maximo",
+    "Maximo",
+    "de Tester",
+    DEMO_ORGANISATION,
+    DEMO_KVK,
+    "900000001",
+    "maximo@voorbeeld.nl",
+)
 CLIENTS = [
-    ClientSpec(
-        "maximo",
-        "Maximo",
-        "de Tester",
-        DEMO_ORGANISATION,
-        DEMO_KVK,
-        MAXIMO_SERIAL,
-        "maximo@voorbeeld.nl",
-    ),
+    MAXIMO,
     ClientSpec(
         "joost",
         "Joost",
@@ -115,10 +115,16 @@ CLIENTS = [
         "herman@voorbeeld.nl",
     ),
     ClientSpec(
-        "frank", "Frank", "TestF", OTHER_ORGANISATION, OTHER_KVK, "900000004", "frank@andere.nl"
+        "frank",
+        "Frank",
+        "TestF",
+        OTHER_ORGANISATION,
+        OTHER_KVK,
+        "900000004",
+        "frank@andere.nl",
     ),
-    # Negative cases. Most carry Maximo's subject serialNumber, so only the
-    # check under test stops them (not the mapping).
+    # Negative cases. All but "unregistered" are Maximo's own (old, signature,
+    # look-alike) certificates, so only the check under test stops them.
     ClientSpec(
         "unregistered",
         "Onbekende",
@@ -128,46 +134,10 @@ CLIENTS = [
         "900000099",
         "onbekend@voorbeeld.nl",
     ),
-    ClientSpec(
-        "expired",
-        "Maximo",
-        "de Tester",
-        DEMO_ORGANISATION,
-        DEMO_KVK,
-        MAXIMO_SERIAL,
-        "maximo@voorbeeld.nl",
-        expired=True,
-    ),
-    ClientSpec(
-        "signature-only",
-        "Maximo",
-        "de Tester",
-        DEMO_ORGANISATION,
-        DEMO_KVK,
-        MAXIMO_SERIAL,
-        "maximo@voorbeeld.nl",
-        signature_only=True,
-    ),
-    ClientSpec(
-        "untrusted",
-        "Maximo",
-        "de Tester",
-        DEMO_ORGANISATION,
-        DEMO_KVK,
-        MAXIMO_SERIAL,
-        "maximo@voorbeeld.nl",
-        untrusted=True,
-    ),
-    ClientSpec(
-        "revoked",
-        "Maximo",
-        "de Tester",
-        DEMO_ORGANISATION,
-        DEMO_KVK,
-        MAXIMO_SERIAL,
-        "maximo@voorbeeld.nl",
-        revoked=True,
-    ),
+    replace(MAXIMO, slug="expired", expired=True),
+    replace(MAXIMO, slug="signature-only", signature_only=True),
+    replace(MAXIMO, slug="untrusted", untrusted=True),
+    replace(MAXIMO, slug="revoked", revoked=True),
 ]
 PERSON_SLUGS = ["maximo", "joost", "herman", "frank"]
 
@@ -248,6 +218,25 @@ def _ca_name(spec: CASpec) -> x509.Name:
     )
 
 
+def _key_usage(**set_bits: bool) -> x509.KeyUsage:
+    """A keyUsage with only the named bits set."""
+    bits = dict.fromkeys(
+        [
+            "digital_signature",
+            "content_commitment",
+            "key_encipherment",
+            "data_encipherment",
+            "key_agreement",
+            "key_cert_sign",
+            "crl_sign",
+            "encipher_only",
+            "decipher_only",
+        ],
+        False,
+    )
+    return x509.KeyUsage(**{**bits, **set_bits})
+
+
 def crl_url(ca_slug: str) -> str:
     return f"{CRL_BASE_URL}/{ca_slug}.crl"
 
@@ -274,20 +263,7 @@ def _ca_certificate(
         .not_valid_before(start)
         .not_valid_after(start + dt.timedelta(days=365 * years))
         .add_extension(x509.BasicConstraints(ca=True, path_length=path_length), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=False,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=True,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
+        .add_extension(_key_usage(key_cert_sign=True, crl_sign=True), critical=True)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(signer_key.public_key()),
@@ -343,21 +319,6 @@ def issue_leaf(
         "server": {"digital_signature": True, "key_encipherment": True},
         "seal": {"digital_signature": True, "content_commitment": True},
     }[key_usage]
-    flags = dict.fromkeys(
-        [
-            "digital_signature",
-            "content_commitment",
-            "key_encipherment",
-            "data_encipherment",
-            "key_agreement",
-            "key_cert_sign",
-            "crl_sign",
-            "encipher_only",
-            "decipher_only",
-        ],
-        False,
-    )
-    flags.update(usages)
     builder = (
         x509.CertificateBuilder()
         .subject_name(subject)
@@ -367,7 +328,7 @@ def issue_leaf(
         .not_valid_before(start)
         .not_valid_after(end)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(x509.KeyUsage(**flags), critical=True)
+        .add_extension(_key_usage(**usages), critical=True)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer.key.public_key()),

@@ -31,11 +31,10 @@ from certificates.x509_fields import UZI_OTHERNAME_OID
 P12_PASSWORD = b"demo"
 CRL_BASE_URL = "http://localhost/crl"
 # PKIoverheid policy OIDs (Programma van Eisen): Organisatie Persoon
-# authenticity, Private Services server.
+# authenticity and signature, Private Services server.
 POLICY_PERSON_AUTH = "2.16.528.1.1003.1.2.5.1"
 POLICY_PERSON_SIGN = "2.16.528.1.1003.1.2.5.2"
 POLICY_PRIVATE_SERVER = "2.16.528.1.1003.1.2.8.6"
-POLICY_SERVICES_SERVER = "2.16.528.1.1003.1.2.5.6"
 
 DEMO_ORGANISATION = "Voorbeeld B.V."
 DEMO_KVK = "12345678"
@@ -139,7 +138,6 @@ CLIENTS = [
     replace(MAXIMO, slug="untrusted", untrusted=True),
     replace(MAXIMO, slug="revoked", revoked=True),
 ]
-PERSON_SLUGS = ["maximo", "joost", "herman", "frank"]
 
 
 @dataclass

@@ -77,8 +77,6 @@ class ClientCertificateMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        request.person = None
-        request.login_failure = None
         request.person, request.login_failure = self._authenticate(request)
         return self.get_response(request)
 

@@ -96,6 +96,28 @@ class Product(models.Model):
     validity_days = models.PositiveIntegerField(_("geldigheid in dagen"))
     price_cents = models.PositiveIntegerField(_("prijs in centen"), default=0)
     active = models.BooleanField(_("bestelbaar"), default=True)
+    # What the order wizard and the CSR rules need to know (SPEC.md §7).
+    family = models.CharField(
+        _("bestelknop"),
+        max_length=10,
+        choices=[("pkio", "PKIoverheid"), ("certsign", "certSIGN")],
+        blank=True,
+        help_text=_("Met welke knop in het overzicht dit product wordt besteld."),
+    )
+    checks_domains = models.BooleanField(
+        _("domeinen controleren"),
+        default=True,
+        help_text=_("Elke servernaam moet binnen een geverifieerd domein van de abonnee vallen."),
+    )
+    common_name_from_oin = models.BooleanField(
+        _("naam van de service bepaald door het portaal"),
+        default=False,
+        help_text=_("Digipoort: de naam van de service wordt afgeleid van het OIN."),
+    )
+    allows_ecdsa = models.BooleanField(_("ECDSA-sleutels toegestaan"), default=False)
+    requires_locality = models.BooleanField(
+        _("plaats en provincie verplicht"), default=False, help_text=_("certSIGN OV.")
+    )
 
     class Meta:
         verbose_name = _("product")
@@ -334,3 +356,87 @@ class Certificate(models.Model):
         if self.product is not None:
             return self.product.short_name
         return self.get_kind_display()
+
+
+class CompromisedKey(models.Model):
+    """A public key the portal refuses in any CSR (SPEC.md §7 CSR rule 3).
+
+    Kept by the back office: keys reported as leaked, keys of revoked
+    certificates with reason keyCompromise, published test keys.
+    """
+
+    spki_sha256 = models.CharField(
+        _("SHA-256 van de publieke sleutel (SPKI)"),
+        max_length=64,
+        unique=True,
+        help_text=_("64 hexadecimale tekens, kleine letters."),
+    )
+    reason = models.CharField(_("reden"), max_length=200)
+    added_at = models.DateTimeField(_("toegevoegd op"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("gecompromitteerde sleutel")
+        verbose_name_plural = _("gecompromitteerde sleutels")
+        ordering = ["-added_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(spki_sha256__regex=r"^[0-9a-f]{64}$"),
+                name="compromised_key_spki_lower_hex",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.spki_sha256[:16]}… ({self.reason})"
+
+
+class RevocationRequest(models.Model):
+    """A customer's request to revoke a certificate, for the back office (manual §3.1)."""
+
+    class State(models.TextChoices):
+        OPEN = "open", _("In behandeling")
+        EXECUTED = "executed", _("Uitgevoerd")
+        REJECTED = "rejected", _("Afgewezen")
+
+    certificate = models.ForeignKey(
+        Certificate,
+        on_delete=models.PROTECT,
+        related_name="revocation_requests",
+        verbose_name=_("certificaat"),
+    )
+    reason = models.CharField(
+        _("reden van intrekking"), max_length=30, choices=RevocationReason.choices
+    )
+    explanation = models.TextField(_("toelichting"), blank=True, max_length=1000)
+    state = models.CharField(_("status"), max_length=10, choices=State.choices, default=State.OPEN)
+    requested_by = models.ForeignKey(
+        Person,
+        on_delete=models.PROTECT,
+        related_name="revocation_requests",
+        verbose_name=_("aangevraagd door"),
+    )
+    requested_at = models.DateTimeField(_("aangevraagd op"), auto_now_add=True)
+    decided_at = models.DateTimeField(_("afgehandeld op"), null=True, blank=True)
+    decision_note = models.TextField(_("toelichting back office"), blank=True)
+
+    class Meta:
+        verbose_name = _("intrekkingsverzoek")
+        verbose_name_plural = _("intrekkingsverzoeken")
+        ordering = ["-requested_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["certificate"],
+                condition=Q(state="open"),
+                name="revocation_request_one_open_per_certificate",
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=["open", "executed", "rejected"]),
+                name="revocation_request_state_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(reason__in=[r.value for r in RevocationReason]),
+                name="revocation_request_reason_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.certificate} ({self.get_state_display()})"

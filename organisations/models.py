@@ -152,6 +152,14 @@ class Person(models.Model):
         default=ContactAuthorisation.NONE,
         blank=True,
     )
+    identified = models.BooleanField(
+        _("geïdentificeerd"),
+        default=True,
+        help_text=_(
+            "Een certificaatbeheerder die bij een bestelling nieuw is aangemeld, "
+            "wordt eerst door de back office geïdentificeerd."
+        ),
+    )
     manager_number = models.CharField(
         _("registratienummer certificaatbeheerder"),
         max_length=9,

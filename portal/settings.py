@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "crispy_forms",
     "crispy_bootstrap5",
+    "formtools",
     "portal",
     "organisations",
     "certificates",
@@ -209,6 +210,10 @@ PORTAL_TRUST_BUNDLE = envpath("PORTAL_TRUST_BUNDLE") or _pki_default("trust-bund
 PORTAL_CRL_DIR = envpath("PORTAL_CRL_DIR") or _pki_default("crl")
 PORTAL_SEAL_KEY = envpath("PORTAL_SEAL_KEY") or _pki_default("seal.key")
 PORTAL_SEAL_CERT = envpath("PORTAL_SEAL_CERT") or _pki_default("seal.crt")
+
+# Digipoort server certificates get a service name the portal determines from
+# the OIN (SPEC.md §7): <OIN>.<this domain>, a domain the TSP controls.
+PORTAL_DIGIPOORT_DOMAIN = os.environ.get("PORTAL_DIGIPOORT_DOMAIN", "digipoort.certificaatportaal.nl")
 
 SESSION_COOKIE_AGE = envint("PORTAL_SESSION_SECONDS", 30 * 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

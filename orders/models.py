@@ -1,0 +1,187 @@
+"""Orders for server certificates and their lifecycle (SPEC.md §7, manual §3.2–3.3).
+
+The order row is the truth. The database itself guarantees what must never
+happen twice: one order per wizard submission (``wizard_token``) and one
+open renewal per certificate.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from certificates.models import Certificate, Product
+from organisations.models import Person, Subscriber
+
+reference_validator = RegexValidator(
+    r"^S\d{17}$", _("Een referentie is een S gevolgd door 17 cijfers.")
+)
+
+
+class Declaration(models.TextChoices):
+    """The declarations of step 5 "Voorwaarden" (manual §3.2, "Akkoordverklaringen")."""
+
+    TRUTHFUL = "truthful", _("dat alle gegevens volledig, juist en naar waarheid zijn ingevuld.")
+    TERMS = "terms", _(
+        "akkoord met de Algemene Leveringsvoorwaarden en de Bijzondere Voorwaarden "
+        "PKIoverheid certificaten."
+    )
+    MANAGER = "manager", _(
+        "dat opgegeven Certificaatbeheerder geïnformeerd, bevoegd en ter zake kundig is om "
+        "namens abonnee Servercertificaten te installeren, beheren en in te trekken."
+    )
+    SECURE_KEY = "secure_key", _(
+        "dat het sleutelmateriaal is gegenereerd en wordt bewaard in een Veilige Omgeving."
+    )
+    PRICES = "prices", _("akkoord te zijn met de tarieven.")
+    PUBLICATION = "publication", _(
+        "akkoord te zijn dat de certificaten worden gepubliceerd in de online "
+        "certificatendatabase."
+    )
+    DOMAIN = "domain", _(
+        "dat de domeinnaam ten behoeve waarvan een Servercertificaat wordt aangevraagd onder de "
+        "directe verantwoordelijkheid (blijft) vallen van de Abonnee of verklaart geautoriseerd "
+        "te zijn om een domeinnaam van een andere organisatie te gebruiken."
+    )
+
+
+class OrderQuerySet(models.QuerySet["Order"]):
+    def open(self) -> OrderQuerySet:
+        return self.filter(state__in=Order.OPEN_STATES)
+
+
+class Order(models.Model):
+    """One order for a new or renewed server certificate."""
+
+    class State(models.TextChoices):
+        PLACED = "placed", _("Geplaatst")
+        IN_VALIDATION = "in_validation", _("In validatie")
+        APPROVED = "approved", _("Goedgekeurd")
+        ISSUED = "issued", _("Uitgegeven")
+        REJECTED = "rejected", _("Afgekeurd")
+        CANCELLED = "cancelled", _("Geannuleerd")
+
+    # An open order still holds its key and, for a renewal, its certificate.
+    OPEN_STATES = ("placed", "in_validation", "approved")
+
+    reference = models.CharField(
+        _("referentie"), max_length=18, unique=True, validators=[reference_validator]
+    )
+    wizard_token = models.UUIDField(_("formuliersleutel"), unique=True, default=uuid.uuid4)
+    subscriber = models.ForeignKey(Subscriber, on_delete=models.PROTECT, related_name="orders")
+    product = models.ForeignKey(
+        Product, on_delete=models.PROTECT, related_name="orders", verbose_name=_("type")
+    )
+    state = models.CharField(
+        _("status"), max_length=15, choices=State.choices, default=State.PLACED
+    )
+    renews = models.ForeignKey(
+        Certificate,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="renewals",
+        verbose_name=_("verlenging van"),
+    )
+    contact_person = models.ForeignKey(
+        Person,
+        on_delete=models.PROTECT,
+        related_name="placed_orders",
+        verbose_name=_("contactpersoon"),
+    )
+    certificate_manager = models.ForeignKey(
+        Person,
+        on_delete=models.PROTECT,
+        related_name="managed_orders",
+        verbose_name=_("certificaatbeheerder"),
+    )
+    manager_is_new = models.BooleanField(_("nieuwe certificaatbeheerder"), default=False)
+
+    csr_pem = models.TextField(_("CSR"))
+    spki_sha256 = models.CharField(
+        _("SHA-256 van de publieke sleutel (SPKI)"), max_length=64, db_index=True
+    )
+    common_name = models.CharField(_("naam van de service (CN)"), max_length=255)
+    sans = models.JSONField(_("subjectAltName"), default=list)
+    csr_details = models.JSONField(_("gegevens uit de CSR"), default=dict)
+    declarations = models.JSONField(_("akkoordverklaringen"), default=list)
+
+    login_certificate_issuer = models.CharField(
+        _("uitgever inlogcertificaat"), max_length=500, blank=True
+    )
+    login_certificate_serial = models.CharField(
+        _("serienummer inlogcertificaat"), max_length=64, blank=True
+    )
+    replaced_order = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="replaced_by",
+        verbose_name=_("vervangt bestelling"),
+    )
+    rejection_reason = models.TextField(_("reden van afkeuring"), blank=True)
+
+    placed_at = models.DateTimeField(_("geplaatst op"), auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = OrderQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("bestelling")
+        verbose_name_plural = _("bestellingen")
+        ordering = ["-placed_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["renews"],
+                condition=Q(state__in=["placed", "in_validation", "approved"])
+                & Q(renews__isnull=False),
+                name="order_one_open_renewal_per_certificate",
+            ),
+            models.CheckConstraint(
+                condition=Q(reference__regex=r"^S[0-9]{17}$"), name="order_reference_format"
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    state__in=[
+                        "placed",
+                        "in_validation",
+                        "approved",
+                        "issued",
+                        "rejected",
+                        "cancelled",
+                    ]
+                ),
+                name="order_state_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(spki_sha256__regex=r"^[0-9a-f]{64}$"),
+                name="order_spki_lower_hex",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="rejected") | ~Q(rejection_reason=""),
+                name="order_rejection_has_reason",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["subscriber", "-placed_at"], name="order_subscriber_placed"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in self.OPEN_STATES
+
+    @property
+    def is_renewal(self) -> bool:
+        return self.renews_id is not None
+
+    def declaration_labels(self) -> list[str]:
+        labels = dict(Declaration.choices)
+        return [str(labels[code]) for code in self.declarations if code in labels]

@@ -3,6 +3,8 @@ FROM node:20-bookworm-slim AS static
 WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
+COPY assets ./assets
+RUN npm run build
 
 FROM python:3.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
@@ -11,6 +13,7 @@ COPY requirements.txt ./
 RUN pip install --no-cache-dir -r requirements.txt
 COPY . .
 COPY --from=static /src/node_modules ./node_modules
+COPY --from=static /src/var/build/js ./var/build/js
 RUN SECRET_KEY=build python manage.py collectstatic --no-input -v0
 RUN useradd --system portal && chown -R portal /app/var
 USER portal

@@ -22,7 +22,14 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-install: $(VENV)/.installed node_modules/.installed
+# Our JavaScript (assets/) bundled with its npm packages by esbuild; served
+# from var/build/js as static/js/build/ (portal/settings.py). Not committed.
+JS_BUNDLES := var/build/js/csr-browser.js
+
+$(JS_BUNDLES): node_modules/.installed $(wildcard assets/*.js)
+	npm run --silent build
+
+install: $(VENV)/.installed node_modules/.installed $(JS_BUNDLES)
 
 # Installs what the end-to-end tests need when running as root and it is missing;
 # otherwise those tests say what is missing (and fail under CI=true).

@@ -1,6 +1,13 @@
 from django.contrib import admin
 
-from certificates.models import Card, Certificate, IssuingCA, Product
+from certificates.models import (
+    Card,
+    Certificate,
+    CompromisedKey,
+    IssuingCA,
+    Product,
+    RevocationRequest,
+)
 
 
 @admin.register(IssuingCA)
@@ -15,8 +22,16 @@ class IssuingCAAdmin(admin.ModelAdmin):
 
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
-    list_display = ["name", "short_name", "kind", "validity_days", "price_cents", "active"]
-    list_filter = ["kind", "active"]
+    list_display = [
+        "name",
+        "short_name",
+        "kind",
+        "family",
+        "validity_days",
+        "price_cents",
+        "active",
+    ]
+    list_filter = ["kind", "family", "active"]
 
 
 @admin.register(Card)
@@ -38,3 +53,20 @@ class CertificateAdmin(admin.ModelAdmin):
     @admin.display(description="PEM")
     def certificate_pem(self, obj: Certificate) -> str:
         return obj.der.pem if obj.der else ""
+
+
+@admin.register(CompromisedKey)
+class CompromisedKeyAdmin(admin.ModelAdmin):
+    """The portal's own list of refused public keys (CSR rule 3), kept by the back office."""
+
+    list_display = ["spki_sha256", "reason", "added_at"]
+    search_fields = ["spki_sha256", "reason"]
+
+
+@admin.register(RevocationRequest)
+class RevocationRequestAdmin(admin.ModelAdmin):
+    list_display = ["certificate", "reason", "state", "requested_by", "requested_at"]
+    list_filter = ["state", "reason"]
+    list_select_related = ["certificate", "requested_by"]
+    raw_id_fields = ["certificate", "requested_by"]
+    readonly_fields = ["requested_at"]

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from certificates.models import Status
+from certificates.models import RevocationReason, Status
 from certificates.selectors import CARD_SORTS, SERVER_SORTS, server_products
 
 PAGE_SIZES = [10, 25, 50, 100]
@@ -92,3 +92,31 @@ class CardFilterForm(OverviewFilterForm):
 
     sorts = CARD_SORTS
     search_label = _("(Deel van) Common Name of e-mailadres")
+
+
+class RevocationRequestForm(forms.Form):
+    """ "Intrekken": the reason (RFC 5280, in Dutch) and an explicit confirmation."""
+
+    reason = forms.ChoiceField(
+        label=_("Reden van intrekking"),
+        choices=[
+            (value, label)
+            for value, label in RevocationReason.choices
+            if value != RevocationReason.CA_COMPROMISE
+        ],
+        widget=forms.RadioSelect,
+    )
+    explanation = forms.CharField(
+        label=_("Toelichting (optioneel)"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    confirm = forms.BooleanField(
+        label=_(
+            "Ik begrijp dat een ingetrokken certificaat niet meer te gebruiken is en dat "
+            "intrekken niet ongedaan kan worden gemaakt."
+        ),
+        required=True,
+        error_messages={"required": _("Bevestig dat u het certificaat wilt laten intrekken.")},
+    )

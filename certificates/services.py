@@ -5,10 +5,19 @@ from __future__ import annotations
 from datetime import datetime
 
 from cryptography import x509
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from certificates import x509_fields
-from certificates.models import Card, Certificate, IssuingCA, Kind, Product, RevocationReason
+from certificates.models import (
+    Card,
+    Certificate,
+    IssuingCA,
+    Kind,
+    Product,
+    RevocationReason,
+    RevocationRequest,
+    Status,
+)
 from organisations.models import Person, Subscriber
 
 
@@ -86,3 +95,29 @@ def certificate_mark_revoked(
         certificate.revocation_reason = reason
         certificate.save(update_fields=["revoked_at", "revocation_reason"])
     return certificate
+
+
+class RevocationNotPossible(Exception):
+    """The certificate cannot (or need not) be revoked now; the message says why."""
+
+
+def revocation_request_create(
+    *, certificate: Certificate, reason: str, requested_by: Person, explanation: str = ""
+) -> RevocationRequest:
+    """Ask the back office to revoke a valid certificate (manual §3.1 "Intrekken").
+
+    One open request per certificate, guaranteed by the database; a second
+    one (a double click, a colleague at the same moment) is refused.
+    """
+    if certificate.status != Status.VALID:
+        raise RevocationNotPossible("not valid")
+    try:
+        with transaction.atomic():
+            return RevocationRequest.objects.create(
+                certificate=certificate,
+                reason=reason,
+                requested_by=requested_by,
+                explanation=explanation,
+            )
+    except IntegrityError:
+        raise RevocationNotPossible("already requested") from None

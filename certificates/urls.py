@@ -6,6 +6,11 @@ urlpatterns = [
     path("servercertificaten/", views.server_list, name="server_list"),
     path("servercertificaten/export.csv", views.server_csv, name="server_csv"),
     path("servercertificaten/<int:pk>/", views.server_detail, name="server_detail"),
+    path(
+        "servercertificaten/<int:pk>/intrekken/",
+        views.certificate_revoke,
+        name="certificate_revoke",
+    ),
     path("passen/<str:kind>/", views.card_list, name="card_list"),
     path("passen/<str:kind>/<int:pk>/", views.card_detail, name="card_detail"),
     path(

@@ -5,23 +5,31 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from certificates.csv_export import stream_csv
-from certificates.forms import CardFilterForm, OverviewFilterForm, ServerCertificateFilterForm
-from certificates.models import Certificate, Kind, Status
+from certificates.forms import (
+    CardFilterForm,
+    OverviewFilterForm,
+    RevocationRequestForm,
+    ServerCertificateFilterForm,
+)
+from certificates.models import Certificate, Kind, RevocationRequest, Status
 from certificates.selectors import (
     card_certificates,
     certificate_for_subscriber,
     server_certificates,
 )
+from certificates.services import RevocationNotPossible, revocation_request_create
+from orders.selectors import renewals_submitted
 from portal.access import person_required
 
 
@@ -136,7 +144,64 @@ def server_detail(request: HttpRequest, pk: int) -> HttpResponse:
     certificate = certificate_for_subscriber(
         subscriber=request.person.subscriber, pk=pk, kind=Kind.SERVER
     )
-    return render(request, "certificates/server_detail.html", {"certificate": certificate})
+    return render(
+        request,
+        "certificates/server_detail.html",
+        {
+            "certificate": certificate,
+            "renewals": renewals_submitted(certificate=certificate),
+            "open_revocation": _open_revocation(certificate),
+        },
+    )
+
+
+def _open_revocation(certificate: Certificate) -> RevocationRequest | None:
+    return (
+        certificate.revocation_requests.filter(state=RevocationRequest.State.OPEN)
+        .select_related("requested_by")
+        .first()
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@person_required
+def certificate_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    """ "Intrekken" (manual §3.1): a revocation request for the back office."""
+    certificate = certificate_for_subscriber(
+        subscriber=request.person.subscriber, pk=pk, kind=Kind.SERVER
+    )
+    pending = _open_revocation(certificate)
+    if certificate.status != Status.VALID or pending is not None:
+        messages.info(
+            request,
+            _("Voor dit certificaat is al een intrekking aangevraagd.")
+            if pending is not None
+            else _("Alleen een geldig certificaat kan worden ingetrokken."),
+        )
+        return redirect("server_detail", pk=certificate.pk)
+    form = RevocationRequestForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            revocation_request_create(
+                certificate=certificate,
+                reason=form.cleaned_data["reason"],
+                explanation=form.cleaned_data["explanation"],
+                requested_by=request.person,
+            )
+        except RevocationNotPossible:
+            messages.info(request, _("Voor dit certificaat is al een intrekking aangevraagd."))
+        else:
+            messages.success(
+                request,
+                _(
+                    "Uw verzoek tot intrekking is ingediend. De afdeling validatie voert de "
+                    "intrekking zo snel mogelijk uit; u ontvangt daarover een e-mail."
+                ),
+            )
+        return redirect("server_detail", pk=certificate.pk)
+    return render(
+        request, "certificates/server_revoke.html", {"certificate": certificate, "form": form}
+    )
 
 
 def _download_name(certificate: Certificate, suffix: str) -> str:

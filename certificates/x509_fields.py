@@ -30,6 +30,20 @@ def serial_hex(certificate: x509.Certificate) -> str:
     return format(certificate.serial_number, "x")
 
 
+def oneline_dn(name: x509.Name) -> str:
+    """A name as OpenSSL's one-line form, as the seed's order form prints it:
+    ``/C=NL/O=KPN B.V./organizationIdentifier=NTRNL-27124701/CN=...``."""
+    parts = []
+    for rdn in name.rdns:
+        for attribute in rdn:
+            key = attribute.rfc4514_attribute_name
+            if key.startswith("2.5.4.97"):
+                key = "organizationIdentifier"
+            value = str(attribute.value).replace("\\", "\\\\").replace("/", "\\/")
+            parts.append(f"{key}={value}")
+    return "".join(f"/{part}" for part in parts)
+
+
 def name_attribute(name: x509.Name, oid: x509.ObjectIdentifier) -> str:
     values = name.get_attributes_for_oid(oid)
     return str(values[0].value) if values else ""

@@ -26,26 +26,39 @@ class Declaration(models.TextChoices):
     """The declarations of step 5 "Voorwaarden" (manual §3.2, "Akkoordverklaringen")."""
 
     TRUTHFUL = "truthful", _("dat alle gegevens volledig, juist en naar waarheid zijn ingevuld.")
-    TERMS = "terms", _(
-        "akkoord met de Algemene Leveringsvoorwaarden en de Bijzondere Voorwaarden "
-        "PKIoverheid certificaten."
+    TERMS = (
+        "terms",
+        _(
+            "akkoord met de Algemene Leveringsvoorwaarden en de Bijzondere Voorwaarden "
+            "PKIoverheid certificaten."
+        ),
     )
-    MANAGER = "manager", _(
-        "dat opgegeven Certificaatbeheerder geïnformeerd, bevoegd en ter zake kundig is om "
-        "namens abonnee Servercertificaten te installeren, beheren en in te trekken."
+    MANAGER = (
+        "manager",
+        _(
+            "dat opgegeven Certificaatbeheerder geïnformeerd, bevoegd en ter zake kundig is om "
+            "namens abonnee Servercertificaten te installeren, beheren en in te trekken."
+        ),
     )
-    SECURE_KEY = "secure_key", _(
-        "dat het sleutelmateriaal is gegenereerd en wordt bewaard in een Veilige Omgeving."
+    SECURE_KEY = (
+        "secure_key",
+        _("dat het sleutelmateriaal is gegenereerd en wordt bewaard in een Veilige Omgeving."),
     )
     PRICES = "prices", _("akkoord te zijn met de tarieven.")
-    PUBLICATION = "publication", _(
-        "akkoord te zijn dat de certificaten worden gepubliceerd in de online "
-        "certificatendatabase."
+    PUBLICATION = (
+        "publication",
+        _(
+            "akkoord te zijn dat de certificaten worden gepubliceerd in de online "
+            "certificatendatabase."
+        ),
     )
-    DOMAIN = "domain", _(
-        "dat de domeinnaam ten behoeve waarvan een Servercertificaat wordt aangevraagd onder de "
-        "directe verantwoordelijkheid (blijft) vallen van de Abonnee of verklaart geautoriseerd "
-        "te zijn om een domeinnaam van een andere organisatie te gebruiken."
+    DOMAIN = (
+        "domain",
+        _(
+            "dat de domeinnaam ten behoeve waarvan een Servercertificaat wordt aangevraagd "
+            "onder de directe verantwoordelijkheid (blijft) vallen van de Abonnee of verklaart "
+            "geautoriseerd te zijn om een domeinnaam van een andere organisatie te gebruiken."
+        ),
     )
 
 
@@ -141,6 +154,11 @@ class Order(models.Model):
                 condition=Q(state__in=["placed", "in_validation", "approved"])
                 & Q(renews__isnull=False),
                 name="order_one_open_renewal_per_certificate",
+            ),
+            models.UniqueConstraint(
+                fields=["spki_sha256"],
+                condition=Q(state__in=["placed", "in_validation", "approved"]),
+                name="order_one_open_order_per_key",
             ),
             models.CheckConstraint(
                 condition=Q(reference__regex=r"^S[0-9]{17}$"), name="order_reference_format"

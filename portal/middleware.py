@@ -77,6 +77,8 @@ class ClientCertificateMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        # The checked login certificate: orders record its issuer and serial.
+        request.client_certificate = None
         request.person, request.login_failure = self._authenticate(request)
         return self.get_response(request)
 
@@ -114,6 +116,7 @@ class ClientCertificateMiddleware:
             self._end_session(request)
             return None, rejected.failure
 
+        request.client_certificate = certificate
         if session.get(SESSION_PERSON) != person.pk:
             # A new login: a fresh session key against session fixation.
             session.cycle_key()

@@ -213,7 +213,9 @@ PORTAL_SEAL_CERT = envpath("PORTAL_SEAL_CERT") or _pki_default("seal.crt")
 
 # Digipoort server certificates get a service name the portal determines from
 # the OIN (SPEC.md §7): <OIN>.<this domain>, a domain the TSP controls.
-PORTAL_DIGIPOORT_DOMAIN = os.environ.get("PORTAL_DIGIPOORT_DOMAIN", "digipoort.certificaatportaal.nl")
+PORTAL_DIGIPOORT_DOMAIN = os.environ.get(
+    "PORTAL_DIGIPOORT_DOMAIN", "digipoort.certificaatportaal.nl"
+)
 
 SESSION_COOKIE_AGE = envint("PORTAL_SESSION_SECONDS", 30 * 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
@@ -251,10 +253,12 @@ USE_TZ = True
 # --- Static files ---------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = envpath("STATIC_ROOT", BASE_DIR / "var" / "static", must_exist=False)
-# Bootstrap comes from the npm registry (package.json), never from a CDN.
+# Bootstrap comes from the npm registry (package.json), never from a CDN; our
+# own JavaScript bundles (assets/, built by `make install`) land in var/build/js.
 STATICFILES_DIRS = [
     BASE_DIR / "static",
     ("vendor/bootstrap", BASE_DIR / "node_modules/bootstrap/dist"),
+    ("js/build", BASE_DIR / "var/build/js"),
 ]
 # Hashed, compressed names once `collectstatic` has written its manifest
 # (production, the end-to-end tests); plain finders before that (make run,

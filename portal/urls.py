@@ -14,8 +14,10 @@ urlpatterns = [
     path("uitloggen/", views.logout, name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("certificates.urls")),
+    path("", include("orders.urls")),
     path("organisatie/", include("organisations.urls")),
     path("beheer/", admin.site.urls),
     # 404 unless DEBUG and PORTAL_DEV_LOGIN=1 (the view checks).
     path("dev/login/", views.dev_login, name="dev_login"),
+    path("", include("certificates.urls_csr")),
 ]

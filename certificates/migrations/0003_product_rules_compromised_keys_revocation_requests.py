@@ -5,71 +5,193 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('certificates', '0002_products_and_search_index'),
-        ('organisations', '0002_person_identified'),
+        ("certificates", "0002_products_and_search_index"),
+        ("organisations", "0002_person_identified"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='product',
-            name='allows_ecdsa',
-            field=models.BooleanField(default=False, verbose_name='ECDSA-sleutels toegestaan'),
+            model_name="product",
+            name="allows_ecdsa",
+            field=models.BooleanField(default=False, verbose_name="ECDSA-sleutels toegestaan"),
         ),
         migrations.AddField(
-            model_name='product',
-            name='checks_domains',
-            field=models.BooleanField(default=True, help_text='Elke servernaam moet binnen een geverifieerd domein van de abonnee vallen.', verbose_name='domeinen controleren'),
+            model_name="product",
+            name="checks_domains",
+            field=models.BooleanField(
+                default=True,
+                help_text="Elke servernaam moet binnen een geverifieerd domein van de abonnee vallen.",
+                verbose_name="domeinen controleren",
+            ),
         ),
         migrations.AddField(
-            model_name='product',
-            name='common_name_from_oin',
-            field=models.BooleanField(default=False, help_text='Digipoort: de naam van de service wordt afgeleid van het OIN.', verbose_name='naam van de service bepaald door het portaal'),
+            model_name="product",
+            name="common_name_from_oin",
+            field=models.BooleanField(
+                default=False,
+                help_text="Digipoort: de naam van de service wordt afgeleid van het OIN.",
+                verbose_name="naam van de service bepaald door het portaal",
+            ),
         ),
         migrations.AddField(
-            model_name='product',
-            name='family',
-            field=models.CharField(blank=True, choices=[('pkio', 'PKIoverheid'), ('certsign', 'certSIGN')], help_text='Met welke knop in het overzicht dit product wordt besteld.', max_length=10, verbose_name='bestelknop'),
+            model_name="product",
+            name="family",
+            field=models.CharField(
+                blank=True,
+                choices=[("pkio", "PKIoverheid"), ("certsign", "certSIGN")],
+                help_text="Met welke knop in het overzicht dit product wordt besteld.",
+                max_length=10,
+                verbose_name="bestelknop",
+            ),
         ),
         migrations.AddField(
-            model_name='product',
-            name='requires_locality',
-            field=models.BooleanField(default=False, help_text='certSIGN OV.', verbose_name='plaats en provincie verplicht'),
+            model_name="product",
+            name="requires_locality",
+            field=models.BooleanField(
+                default=False,
+                help_text="certSIGN OV.",
+                verbose_name="plaats en provincie verplicht",
+            ),
         ),
         migrations.CreateModel(
-            name='CompromisedKey',
+            name="CompromisedKey",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('spki_sha256', models.CharField(help_text='64 hexadecimale tekens, kleine letters.', max_length=64, unique=True, verbose_name='SHA-256 van de publieke sleutel (SPKI)')),
-                ('reason', models.CharField(max_length=200, verbose_name='reden')),
-                ('added_at', models.DateTimeField(auto_now_add=True, verbose_name='toegevoegd op')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "spki_sha256",
+                    models.CharField(
+                        help_text="64 hexadecimale tekens, kleine letters.",
+                        max_length=64,
+                        unique=True,
+                        verbose_name="SHA-256 van de publieke sleutel (SPKI)",
+                    ),
+                ),
+                ("reason", models.CharField(max_length=200, verbose_name="reden")),
+                ("added_at", models.DateTimeField(auto_now_add=True, verbose_name="toegevoegd op")),
             ],
             options={
-                'verbose_name': 'gecompromitteerde sleutel',
-                'verbose_name_plural': 'gecompromitteerde sleutels',
-                'ordering': ['-added_at'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('spki_sha256__regex', '^[0-9a-f]{64}$')), name='compromised_key_spki_lower_hex')],
+                "verbose_name": "gecompromitteerde sleutel",
+                "verbose_name_plural": "gecompromitteerde sleutels",
+                "ordering": ["-added_at"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("spki_sha256__regex", "^[0-9a-f]{64}$")),
+                        name="compromised_key_spki_lower_hex",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='RevocationRequest',
+            name="RevocationRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.CharField(choices=[('unspecified', 'Niet gespecificeerd'), ('keyCompromise', 'Sleutel gecompromitteerd'), ('cACompromise', 'CA gecompromitteerd'), ('affiliationChanged', 'Gegevens gewijzigd'), ('superseded', 'Vervangen'), ('cessationOfOperation', 'Niet meer in gebruik'), ('privilegeWithdrawn', 'Bevoegdheid ingetrokken')], max_length=30, verbose_name='reden van intrekking')),
-                ('explanation', models.TextField(blank=True, max_length=1000, verbose_name='toelichting')),
-                ('state', models.CharField(choices=[('open', 'In behandeling'), ('executed', 'Uitgevoerd'), ('rejected', 'Afgewezen')], default='open', max_length=10, verbose_name='status')),
-                ('requested_at', models.DateTimeField(auto_now_add=True, verbose_name='aangevraagd op')),
-                ('decided_at', models.DateTimeField(blank=True, null=True, verbose_name='afgehandeld op')),
-                ('decision_note', models.TextField(blank=True, verbose_name='toelichting back office')),
-                ('certificate', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='revocation_requests', to='certificates.certificate', verbose_name='certificaat')),
-                ('requested_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='revocation_requests', to='organisations.person', verbose_name='aangevraagd door')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "reason",
+                    models.CharField(
+                        choices=[
+                            ("unspecified", "Niet gespecificeerd"),
+                            ("keyCompromise", "Sleutel gecompromitteerd"),
+                            ("cACompromise", "CA gecompromitteerd"),
+                            ("affiliationChanged", "Gegevens gewijzigd"),
+                            ("superseded", "Vervangen"),
+                            ("cessationOfOperation", "Niet meer in gebruik"),
+                            ("privilegeWithdrawn", "Bevoegdheid ingetrokken"),
+                        ],
+                        max_length=30,
+                        verbose_name="reden van intrekking",
+                    ),
+                ),
+                (
+                    "explanation",
+                    models.TextField(blank=True, max_length=1000, verbose_name="toelichting"),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("open", "In behandeling"),
+                            ("executed", "Uitgevoerd"),
+                            ("rejected", "Afgewezen"),
+                        ],
+                        default="open",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "requested_at",
+                    models.DateTimeField(auto_now_add=True, verbose_name="aangevraagd op"),
+                ),
+                (
+                    "decided_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="afgehandeld op"),
+                ),
+                (
+                    "decision_note",
+                    models.TextField(blank=True, verbose_name="toelichting back office"),
+                ),
+                (
+                    "certificate",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="revocation_requests",
+                        to="certificates.certificate",
+                        verbose_name="certificaat",
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="revocation_requests",
+                        to="organisations.person",
+                        verbose_name="aangevraagd door",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'intrekkingsverzoek',
-                'verbose_name_plural': 'intrekkingsverzoeken',
-                'ordering': ['-requested_at'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('state', 'open')), fields=('certificate',), name='revocation_request_one_open_per_certificate'), models.CheckConstraint(condition=models.Q(('state__in', ['open', 'executed', 'rejected'])), name='revocation_request_state_valid'), models.CheckConstraint(condition=models.Q(('reason__in', ['unspecified', 'keyCompromise', 'cACompromise', 'affiliationChanged', 'superseded', 'cessationOfOperation', 'privilegeWithdrawn'])), name='revocation_request_reason_valid')],
+                "verbose_name": "intrekkingsverzoek",
+                "verbose_name_plural": "intrekkingsverzoeken",
+                "ordering": ["-requested_at"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("state", "open")),
+                        fields=("certificate",),
+                        name="revocation_request_one_open_per_certificate",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("state__in", ["open", "executed", "rejected"])),
+                        name="revocation_request_state_valid",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            (
+                                "reason__in",
+                                [
+                                    "unspecified",
+                                    "keyCompromise",
+                                    "cACompromise",
+                                    "affiliationChanged",
+                                    "superseded",
+                                    "cessationOfOperation",
+                                    "privilegeWithdrawn",
+                                ],
+                            )
+                        ),
+                        name="revocation_request_reason_valid",
+                    ),
+                ],
             },
         ),
     ]

@@ -4,15 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('organisations', '0001_initial'),
+        ("organisations", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='person',
-            name='identified',
-            field=models.BooleanField(default=True, help_text='Een certificaatbeheerder die bij een bestelling nieuw is aangemeld, wordt eerst door de back office geïdentificeerd.', verbose_name='geïdentificeerd'),
+            model_name="person",
+            name="identified",
+            field=models.BooleanField(
+                default=True,
+                help_text="Een certificaatbeheerder die bij een bestelling nieuw is aangemeld, wordt eerst door de back office geïdentificeerd.",
+                verbose_name="geïdentificeerd",
+            ),
         ),
     ]

@@ -1,0 +1,195 @@
+"""Placing orders (services, see STYLE.md).
+
+"Plaats bestelling" creates exactly one order (SPEC.md §7): the database
+refuses a second order for the same wizard submission (unique
+``wizard_token``), a second open renewal of one certificate and a second open
+order for one key (partial unique constraints). Row locks only make the
+message friendlier; the constraints are the guarantee.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import uuid
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from certificates.csr import CheckedCsr
+from certificates.models import Certificate, Product
+from orders.models import Order
+from organisations.models import Person, Subscriber
+
+logger = logging.getLogger("portal.orders")
+
+ATTEMPTS = 5
+
+
+class OrderNotPlaced(Exception):
+    """Why an order could not be placed; the wizard shows it in Dutch."""
+
+
+class OrderAlreadyPlaced(OrderNotPlaced):
+    """This wizard submission was placed before (double click, replayed POST)."""
+
+    def __init__(self, order: Order) -> None:
+        super().__init__(order.reference)
+        self.order = order
+
+
+class RenewalAlreadyOpen(OrderNotPlaced):
+    """Another open renewal exists that this person has not seen and confirmed."""
+
+    def __init__(self, order: Order | None) -> None:
+        super().__init__(order.reference if order else "")
+        self.order = order
+
+
+class KeyAlreadyOrdered(OrderNotPlaced):
+    """Another open order holds the same public key."""
+
+
+@dataclass(frozen=True)
+class NewManager:
+    """A certificate manager registered in step 2; created only when the order is placed."""
+
+    given_name: str
+    surname: str
+    email: str
+    phone: str
+
+
+@dataclass(frozen=True)
+class LoginCertificateData:
+    """What the sealed order form prints under "Ingediend door: Certified by"."""
+
+    issuer: str = ""
+    serial: str = ""
+
+
+def csr_details(checked: CheckedCsr) -> dict[str, object]:
+    """What the pages and the order keep of a checked CSR (step 3, step 4, order detail)."""
+    return {**checked.as_details(), "key_description": checked.key_description}
+
+
+def order_reference() -> str:
+    """``S`` + 17 digits like the seed's S20240209211100661: time to the second, 3 random digits."""
+    return "S" + timezone.localtime().strftime("%Y%m%d%H%M%S") + f"{secrets.randbelow(1000):03d}"
+
+
+def manager_number() -> str:
+    """A new certificate manager's registration number, ``CB`` + 7 digits."""
+    return f"CB{secrets.randbelow(10**7):07d}"
+
+
+def _manager_create(*, subscriber: Subscriber, new_manager: NewManager) -> Person:
+    for _attempt in range(ATTEMPTS):
+        number = manager_number()
+        if not Person.objects.filter(manager_number=number).exists():
+            break
+    return Person.objects.create(
+        subscriber=subscriber,
+        given_name=new_manager.given_name,
+        surname=new_manager.surname,
+        email=new_manager.email,
+        phone=new_manager.phone,
+        manager_number=number,
+        identified=False,
+    )
+
+
+def _open_renewal(certificate: Certificate) -> Order | None:
+    return Order.objects.open().filter(renews=certificate).first()
+
+
+def order_place(
+    *,
+    token: uuid.UUID,
+    subscriber: Subscriber,
+    product: Product,
+    contact_person: Person,
+    checked_csr: CheckedCsr,
+    declarations: list[str],
+    manager: Person | None = None,
+    new_manager: NewManager | None = None,
+    login_certificate: LoginCertificateData | None = None,
+    renews: Certificate | None = None,
+    replaces: Order | None = None,
+) -> Order:
+    """Place one order in one transaction and return it.
+
+    Raises ``OrderAlreadyPlaced`` when the token was used before,
+    ``RenewalAlreadyOpen`` when ``renews`` has an open renewal other than the
+    confirmed ``replaces`` (manual §3.2: "er is al een aanvraag voltooid"),
+    ``KeyAlreadyOrdered`` when another open order holds the key.
+
+    A confirmed ``replaces`` that is still only placed is cancelled in the
+    same transaction: one open renewal per certificate.
+    """
+    if (manager is None) == (new_manager is None):
+        raise ValueError("give exactly one of manager and new_manager")
+    login_certificate = login_certificate or LoginCertificateData()
+    existing = Order.objects.filter(wizard_token=token).first()
+    if existing is not None:
+        raise OrderAlreadyPlaced(existing)
+
+    for _attempt in range(ATTEMPTS):
+        try:
+            with transaction.atomic():
+                if renews is not None:
+                    # Serialise renewals of one certificate for a clear message.
+                    Certificate.objects.select_for_update().filter(pk=renews.pk).first()
+                    open_renewal = _open_renewal(renews)
+                    if open_renewal is not None:
+                        if replaces is None or open_renewal.pk != replaces.pk:
+                            raise RenewalAlreadyOpen(open_renewal)
+                        if open_renewal.state != Order.State.PLACED:
+                            raise RenewalAlreadyOpen(open_renewal)
+                        open_renewal.state = Order.State.CANCELLED
+                        open_renewal.save(update_fields=["state", "updated_at"])
+                    else:
+                        replaces = None
+                order_manager = manager or _manager_create(
+                    subscriber=subscriber,
+                    new_manager=new_manager,  # type: ignore[arg-type]
+                )
+                order = Order.objects.create(
+                    reference=order_reference(),
+                    wizard_token=token,
+                    subscriber=subscriber,
+                    product=product,
+                    renews=renews,
+                    replaced_order=replaces,
+                    contact_person=contact_person,
+                    certificate_manager=order_manager,
+                    manager_is_new=new_manager is not None,
+                    csr_pem=checked_csr.pem,
+                    spki_sha256=checked_csr.spki_sha256,
+                    common_name=checked_csr.common_name,
+                    sans=checked_csr.sans,
+                    csr_details=csr_details(checked_csr),
+                    declarations=list(declarations),
+                    login_certificate_issuer=login_certificate.issuer,
+                    login_certificate_serial=login_certificate.serial,
+                )
+        except IntegrityError:
+            # Which guarantee held? Each check reads committed rows.
+            existing = Order.objects.filter(wizard_token=token).first()
+            if existing is not None:
+                raise OrderAlreadyPlaced(existing) from None
+            if renews is not None and (open_renewal := _open_renewal(renews)) is not None:
+                raise RenewalAlreadyOpen(open_renewal) from None
+            if Order.objects.open().filter(spki_sha256=checked_csr.spki_sha256).exists():
+                raise KeyAlreadyOrdered from None
+            continue  # a reference or registration number collided: draw again
+        logger.info(
+            "Order %s placed by person %s for subscriber %s (renews %s)",
+            order.reference,
+            contact_person.pk,
+            subscriber.pk,
+            renews.pk if renews else "-",
+        )
+        return order
+    raise OrderNotPlaced("no free reference")

@@ -1,0 +1,21 @@
+from django.urls import path
+
+from orders import views
+from orders.wizards import RenewalWizard, ServerOrderWizard
+
+urlpatterns = [
+    path(
+        "servercertificaten/nieuw/<str:family>/",
+        ServerOrderWizard.as_view(),
+        name="order_wizard",
+    ),
+    path("servercertificaten/<int:pk>/verlengen/", views.renewal_start, name="renewal_start"),
+    path(
+        "servercertificaten/<int:pk>/verlengen/formulier/",
+        RenewalWizard.as_view(),
+        name="renewal_wizard",
+    ),
+    path("bestellingen/", views.order_list, name="order_list"),
+    path("bestellingen/<str:reference>/", views.order_detail, name="order_detail"),
+    path("bestellingen/<str:reference>/geplaatst/", views.order_placed, name="order_placed"),
+]

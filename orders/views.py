@@ -1,0 +1,70 @@
+"""Order pages: the renewal start screen, confirmation, overview and detail (manual §3.2)."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from certificates.models import Kind, Status
+from certificates.selectors import certificate_for_subscriber
+from orders.forms import RenewalStartForm
+from orders.selectors import order_for_subscriber, orders_for_subscriber, renewals_submitted
+from orders.wizards import SESSION_RENEWAL_CONFIRMED
+from portal.access import person_required
+
+
+@require_http_methods(["GET", "POST"])
+@person_required
+def renewal_start(request: HttpRequest, pk: int) -> HttpResponse:
+    """The seed's start screen: the old certificate's data and the warning (manual §3.2).
+
+    When a renewal was already submitted, going on needs an explicit
+    confirmation, remembered for exactly that earlier renewal.
+    """
+    certificate = certificate_for_subscriber(
+        subscriber=request.person.subscriber, pk=pk, kind=Kind.SERVER
+    )
+    latest = renewals_submitted(certificate=certificate).first()
+    form = RenewalStartForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and latest is not None and form.is_valid():
+        confirmed = request.session.get(SESSION_RENEWAL_CONFIRMED, {})
+        confirmed[str(certificate.pk)] = latest.pk
+        request.session[SESSION_RENEWAL_CONFIRMED] = confirmed
+        return redirect("renewal_wizard", pk=certificate.pk)
+    if request.method == "POST" and latest is None:
+        return redirect("renewal_wizard", pk=certificate.pk)
+    return render(
+        request,
+        "orders/renewal_start.html",
+        {
+            "certificate": certificate,
+            "latest_renewal": latest,
+            "form": form,
+            "revoked": certificate.status == Status.REVOKED,
+        },
+    )
+
+
+@require_GET
+@person_required
+def order_placed(request: HttpRequest, reference: str) -> HttpResponse:
+    """ "Bestelling geplaatst" with the reference (manual §3.2)."""
+    order = order_for_subscriber(subscriber=request.person.subscriber, reference=reference)
+    return render(request, "orders/order_placed.html", {"order": order})
+
+
+@require_GET
+@person_required
+def order_list(request: HttpRequest) -> HttpResponse:
+    orders = orders_for_subscriber(subscriber=request.person.subscriber)
+    page = Paginator(orders, 25).get_page(request.GET.get("page"))
+    return render(request, "orders/order_list.html", {"page": page, "query": ""})
+
+
+@require_GET
+@person_required
+def order_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    order = order_for_subscriber(subscriber=request.person.subscriber, reference=reference)
+    return render(request, "orders/order_detail.html", {"order": order})

@@ -1,0 +1,403 @@
+"""The six-step order and renewal wizards (manual §3.2–3.3, SPEC.md §7).
+
+1. Contactpersoon 2. Certificaatbeheerder 3. Certificaat 4. Controle
+5. Voorwaarden 6. Afronding. The wizard's data lives in the session
+(formtools); the order is created only by "Plaats bestelling", through
+``orders.services.order_place``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import OrderedDict
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from formtools.wizard.views import SessionWizardView
+
+from certificates.csr import digipoort_common_name
+from certificates.models import Certificate, Kind, Status
+from certificates.selectors import certificate_for_subscriber
+from certificates.x509_fields import oneline_dn, serial_hex
+from orders import forms
+from orders.models import Declaration, Order
+from orders.selectors import renewals_submitted
+from orders.services import (
+    KeyAlreadyOrdered,
+    LoginCertificateData,
+    NewManager,
+    OrderAlreadyPlaced,
+    RenewalAlreadyOpen,
+    csr_details,
+    order_place,
+)
+from portal.access import person_required
+
+STEPS = [
+    ("contactpersoon", forms.EmptyStepForm, gettext_lazy("Contactpersoon")),
+    ("certificaatbeheerder", forms.ManagerForm, gettext_lazy("Certificaatbeheerder")),
+    ("certificaat", forms.CertificateForm, gettext_lazy("Certificaat")),
+    ("controle", forms.EmptyStepForm, gettext_lazy("Controle")),
+    ("voorwaarden", forms.DeclarationsForm, gettext_lazy("Voorwaarden")),
+    ("afronding", forms.PlaceOrderForm, gettext_lazy("Afronding")),
+]
+STEP_NAMES = [name for name, _form, _label in STEPS]
+
+FAMILIES = {
+    "pkio": gettext_lazy("PKIoverheid servercertificaat"),
+    "certsign": gettext_lazy("certSIGN OV SSL servercertificaat"),
+}
+
+# Session key: renewal confirmations on the start screen, {certificate pk: order pk}.
+SESSION_RENEWAL_CONFIRMED = "portal_renewal_confirmed"
+
+
+def login_certificate_data(request: HttpRequest) -> LoginCertificateData:
+    """Issuer DN and serial of the certificate the person logged in with."""
+    certificate = getattr(request, "client_certificate", None)
+    if certificate is None:
+        return LoginCertificateData()
+    return LoginCertificateData(
+        issuer=oneline_dn(certificate.issuer), serial=serial_hex(certificate)
+    )
+
+
+@method_decorator(person_required, name="dispatch")
+class ServerOrderWizard(SessionWizardView):
+    """A new server certificate: "Nieuw PKIO servercertificaat" / "Nieuw certSIGN certificaat"."""
+
+    form_list = [(name, form) for name, form, _label in STEPS]
+    template_name = "orders/wizard.html"
+    # Uploaded CSRs are read in step 3 and kept as PEM text (get_form_step_data):
+    # no file ever goes to the wizard's storage.
+    file_storage = None
+    certificate: Certificate | None = None
+
+    def dispatch(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        self.subscriber = request.person.subscriber
+        response = self.setup_order(**kwargs)
+        if response is not None:
+            return response
+        return super().dispatch(request, *args, **kwargs)
+
+    def setup_order(self, *, family: str) -> HttpResponse | None:
+        if family not in FAMILIES:
+            raise Http404
+        self.family = family
+        return None
+
+    def get_prefix(self, request: HttpRequest, *args: object, **kwargs: object) -> str:
+        return f"order-{self.family}"
+
+    # -- steps ------------------------------------------------------------
+
+    def get(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        """A fresh wizard with a new token: the key of "one order per submission"."""
+        self.storage.reset()
+        self.storage.current_step = self.steps.first
+        self.storage.extra_data = {"token": str(uuid.uuid4())}
+        return self.render(self.get_form())
+
+    def token(self) -> uuid.UUID:
+        extra = self.storage.extra_data
+        if "token" not in extra:
+            extra["token"] = str(uuid.uuid4())
+            self.storage.extra_data = extra
+        return uuid.UUID(extra["token"])
+
+    def first_incomplete_step(self) -> str:
+        for name in STEP_NAMES:
+            if self.storage.get_step_data(name) is None:
+                return name
+        return STEP_NAMES[-1]
+
+    def post(self, *args: object, **kwargs: object) -> HttpResponse:
+        request = self.request
+        placed = self._placed_order(request.POST.get("afronding-token", ""))
+        if placed is not None:
+            # A double click, a replayed POST or a back-button resubmit.
+            return redirect("order_placed", reference=placed.reference)
+
+        goto = request.POST.get("wizard_goto_step", "")
+        posted = request.POST.get(f"{self.prefix}-current_step", "")
+        target = goto if goto in STEP_NAMES else posted
+        first_open = self.first_incomplete_step()
+        if target in STEP_NAMES and STEP_NAMES.index(target) > STEP_NAMES.index(first_open):
+            messages.error(
+                request,
+                _("Vul eerst de stap “%(step)s” in.") % {"step": self.step_label(first_open)},
+            )
+            return self.render_goto_step(first_open)
+
+        if goto in STEP_NAMES and posted in STEP_NAMES and posted == self.steps.current:
+            # Going back keeps what was entered on this page, when it is valid.
+            form = self.get_form(data=request.POST, files=request.FILES)
+            if form.is_valid():
+                self.storage.set_step_data(posted, self.process_step(form))
+            return self.render_goto_step(goto)
+
+        if posted == "certificaat" and "csr_preview" in request.POST:
+            # "CSR inlezen": show what was read from the CSR before going on.
+            self.storage.current_step = "certificaat"
+            form = self.get_form(data=request.POST, files=request.FILES)
+            if form.is_valid():
+                self.storage.set_step_data("certificaat", self.process_step(form))
+                form = self.get_form(data=self.storage.get_step_data("certificaat"))
+            return self.render(form)
+        return super().post(*args, **kwargs)
+
+    def _placed_order(self, token: str) -> Order | None:
+        try:
+            value = uuid.UUID(token)
+        except ValueError:
+            return None
+        return Order.objects.filter(wizard_token=value, subscriber=self.subscriber).first()
+
+    def step_label(self, name: str) -> str:
+        return str(dict((step, label) for step, _form, label in STEPS)[name])
+
+    def get_form_kwargs(self, step: str | None = None) -> dict[str, object]:
+        if step == "certificaatbeheerder":
+            return {"subscriber": self.subscriber}
+        if step == "certificaat":
+            return {
+                "subscriber": self.subscriber,
+                "family": self.family,
+                "fixed_product": self.fixed_product(),
+                "fixed_common_name": self.fixed_common_name(),
+            }
+        return {}
+
+    def fixed_product(self) -> object:
+        return None
+
+    def fixed_common_name(self) -> str | None:
+        return None
+
+    def get_form_initial(self, step: str) -> dict[str, object]:
+        if step == "afronding":
+            return {"token": self.token()}
+        return {}
+
+    def get_form_step_data(self, form: object) -> object:
+        data = super().get_form_step_data(form)
+        if isinstance(form, forms.CertificateForm) and form.checked_csr is not None:
+            # Keep the CSR as PEM text: an upload is not kept between requests.
+            data = data.copy()
+            data[form.add_prefix("csr")] = form.checked_csr.pem
+            extra = self.storage.extra_data
+            extra["csr"] = csr_details(form.checked_csr)
+            self.storage.extra_data = extra
+        return data
+
+    def get_form_step_files(self, form: object) -> dict[str, object]:
+        return {}
+
+    # -- context ----------------------------------------------------------
+
+    def get_context_data(self, form: object, **kwargs: object) -> dict[str, object]:
+        context = super().get_context_data(form=form, **kwargs)
+        current = self.steps.current
+        done = True
+        step_bar = []
+        for index, (name, _form, label) in enumerate(STEPS, start=1):
+            if name == current:
+                done = False
+            step_bar.append(
+                {
+                    "number": index,
+                    "name": name,
+                    "label": label,
+                    "current": name == current,
+                    "done": done and name != current,
+                }
+            )
+        context.update(
+            {
+                "step_bar": step_bar,
+                "step_template": f"orders/steps/{current}.html",
+                "subscriber": self.subscriber,
+                "family_label": FAMILIES[self.family],
+                "renewal_of": self.certificate,
+                "csr": self.storage.extra_data.get("csr"),
+                "product_explanations": forms.PRODUCT_EXPLANATIONS,
+                "declarations": Declaration.choices,
+                "assistant_url": reverse("csr_assistant"),
+            }
+        )
+        if current in ("certificaat", "controle", "voorwaarden", "afronding"):
+            context.update(self.summary())
+        if current == "certificaat":
+            if form.is_bound:  # type: ignore[attr-defined]
+                # What this very CSR says, or nothing when it was refused.
+                valid = form.is_valid()  # type: ignore[attr-defined]
+                context["csr"] = csr_details(form.checked_csr) if valid else None  # type: ignore[attr-defined]
+            context["host_names"] = self.host_names()
+            context["allow_ecdsa"] = self._allow_ecdsa(form)
+            context["digipoort_common_name"] = digipoort_common_name(self.subscriber)
+        return context
+
+    def host_names(self) -> list[str]:
+        return []
+
+    def _allow_ecdsa(self, form: object) -> bool:
+        products = form.fields["product"].queryset  # type: ignore[attr-defined]
+        return any(product.allows_ecdsa for product in products)
+
+    def summary(self) -> dict[str, object]:
+        """What step 4 "Controle" shows, read from the stored steps."""
+        manager = self.get_cleaned_data_for_step("certificaatbeheerder") or {}
+        product = None
+        stored = self.storage.get_step_data("certificaat")
+        if self.fixed_product() is not None:
+            product = self.fixed_product()
+        elif stored is not None:
+            product_id = stored.get("certificaat-product")
+            product = (
+                self.get_form("certificaat")
+                .fields["product"]
+                .queryset.filter(pk=product_id)
+                .first()
+                if product_id and str(product_id).isdigit()
+                else None
+            )
+        return {"summary_manager": manager, "summary_product": product}
+
+    # -- placing the order ------------------------------------------------
+
+    def render_done(self, form: object, **kwargs: object) -> HttpResponse:
+        """Revalidate every step, place the order; reset the wizard only on success."""
+        final_forms = OrderedDict()
+        for name in STEP_NAMES:
+            form_obj = self.get_form(
+                step=name,
+                data=self.storage.get_step_data(name),
+                files=self.storage.get_step_files(name),
+            )
+            if not form_obj.is_valid():
+                # A twin request may have placed this very submission meanwhile:
+                # its key now counts as used. Show that order, not an error.
+                placed = self._placed_order(str(self.token()))
+                if placed is not None:
+                    return redirect("order_placed", reference=placed.reference)
+                return self.render_revalidation_failure(name, form_obj, **kwargs)
+            final_forms[name] = form_obj
+        response = self.done(list(final_forms.values()), form_dict=final_forms, **kwargs)
+        if isinstance(response, HttpResponseRedirect) and response.url.endswith("/geplaatst/"):
+            self.storage.reset()
+        return response
+
+    def done(
+        self, form_list: object, form_dict: dict[str, object], **kwargs: object
+    ) -> HttpResponse:
+        manager_data = form_dict["certificaatbeheerder"].cleaned_data
+        certificate_form = form_dict["certificaat"]
+        manager = new_manager = None
+        if manager_data["choice"] == forms.ManagerForm.EXISTING:
+            manager = manager_data["manager"]
+        else:
+            new_manager = NewManager(
+                given_name=manager_data["given_name"],
+                surname=manager_data["surname"],
+                email=manager_data["email"],
+                phone=manager_data["phone"],
+            )
+        try:
+            order = order_place(
+                token=self.token(),
+                subscriber=self.subscriber,
+                product=certificate_form.cleaned_data["product"],
+                contact_person=self.request.person,
+                checked_csr=certificate_form.checked_csr,
+                declarations=form_dict["voorwaarden"].accepted(),
+                manager=manager,
+                new_manager=new_manager,
+                login_certificate=login_certificate_data(self.request),
+                renews=self.certificate,
+                replaces=self.confirmed_renewal(),
+            )
+        except OrderAlreadyPlaced as placed:
+            order = placed.order
+        except RenewalAlreadyOpen:
+            return self.renewal_conflict()
+        except KeyAlreadyOrdered:
+            messages.error(
+                self.request,
+                _(
+                    "Deze sleutel is zojuist in een andere bestelling gebruikt; "
+                    "maak een nieuw sleutelpaar en een nieuwe CSR aan."
+                ),
+            )
+            return self.render_goto_step("certificaat")
+        return redirect("order_placed", reference=order.reference)
+
+    def confirmed_renewal(self) -> Order | None:
+        return None
+
+    def renewal_conflict(self) -> HttpResponse:
+        raise Http404
+
+
+class RenewalWizard(ServerOrderWizard):
+    """Verlengen: everything prefilled from the certificate, CN and product fixed (manual §3.2)."""
+
+    def setup_order(self, *, pk: int) -> HttpResponse | None:
+        certificate = certificate_for_subscriber(
+            subscriber=self.subscriber, pk=pk, kind=Kind.SERVER
+        )
+        self.certificate = certificate
+        self.family = (certificate.product.family if certificate.product else "") or "pkio"
+        if certificate.status == Status.REVOKED:
+            messages.error(self.request, _("Een ingetrokken certificaat kan niet worden verlengd."))
+            return redirect("server_detail", pk=certificate.pk)
+        if self.request.method == "GET" and self.needs_confirmation():
+            return redirect("renewal_start", pk=certificate.pk)
+        return None
+
+    def get_prefix(self, request: HttpRequest, *args: object, **kwargs: object) -> str:
+        return f"renewal-{self.certificate.pk}"
+
+    def fixed_product(self) -> object:
+        return self.certificate.product
+
+    def fixed_common_name(self) -> str | None:
+        return self.certificate.common_name
+
+    def host_names(self) -> list[str]:
+        return list(self.certificate.sans or [self.certificate.common_name])
+
+    def get_form_initial(self, step: str) -> dict[str, object]:
+        initial = super().get_form_initial(step)
+        manager = self.certificate.certificate_manager
+        if step == "certificaatbeheerder" and manager is not None and manager.is_active:
+            initial.update({"choice": forms.ManagerForm.EXISTING, "manager": manager.pk})
+        return initial
+
+    def needs_confirmation(self) -> bool:
+        latest = renewals_submitted(certificate=self.certificate).first()
+        if latest is None:
+            return False
+        confirmed = self.request.session.get(SESSION_RENEWAL_CONFIRMED, {})
+        return confirmed.get(str(self.certificate.pk)) != latest.pk
+
+    def confirmed_renewal(self) -> Order | None:
+        confirmed = self.request.session.get(SESSION_RENEWAL_CONFIRMED, {})
+        order_id = confirmed.get(str(self.certificate.pk))
+        if order_id is None:
+            return None
+        return Order.objects.filter(pk=order_id, renews=self.certificate).first()
+
+    def renewal_conflict(self) -> HttpResponse:
+        messages.error(
+            self.request,
+            _(
+                "Intussen is een andere verlenging van dit certificaat geplaatst. "
+                "Bekijk de waarschuwing en bevestig opnieuw als u toch wilt verlengen."
+            ),
+        )
+        return redirect("renewal_start", pk=self.certificate.pk)

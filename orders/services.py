@@ -69,11 +69,6 @@ class LoginCertificateData:
     serial: str = ""
 
 
-def csr_details(checked: CheckedCsr) -> dict[str, object]:
-    """What the pages and the order keep of a checked CSR (step 3, step 4, order detail)."""
-    return {**checked.as_details(), "key_description": checked.key_description}
-
-
 def order_reference() -> str:
     """``S`` + 17 digits like the seed's S20240209211100661: time to the second, 3 random digits."""
     return "S" + timezone.localtime().strftime("%Y%m%d%H%M%S") + f"{secrets.randbelow(1000):03d}"
@@ -169,7 +164,7 @@ def order_place(
                     spki_sha256=checked_csr.spki_sha256,
                     common_name=checked_csr.common_name,
                     sans=checked_csr.sans,
-                    csr_details=csr_details(checked_csr),
+                    csr_details=checked_csr.as_details(),
                     declarations=list(declarations),
                     login_certificate_issuer=login_certificate.issuer,
                     login_certificate_serial=login_certificate.serial,

@@ -26,14 +26,13 @@ from certificates.selectors import certificate_for_subscriber
 from certificates.x509_fields import oneline_dn, serial_hex
 from orders import forms
 from orders.models import Declaration, Order
-from orders.selectors import renewals_submitted
+from orders.selectors import orderable_products, renewals_submitted
 from orders.services import (
     KeyAlreadyOrdered,
     LoginCertificateData,
     NewManager,
     OrderAlreadyPlaced,
     RenewalAlreadyOpen,
-    csr_details,
     order_place,
 )
 from portal.access import person_required
@@ -191,7 +190,7 @@ class ServerOrderWizard(SessionWizardView):
             data = data.copy()
             data[form.add_prefix("csr")] = form.checked_csr.pem
             extra = self.storage.extra_data
-            extra["csr"] = csr_details(form.checked_csr)
+            extra["csr"] = form.checked_csr.as_details()
             self.storage.extra_data = extra
         return data
 
@@ -236,7 +235,7 @@ class ServerOrderWizard(SessionWizardView):
             if form.is_bound:  # type: ignore[attr-defined]
                 # What this very CSR says, or nothing when it was refused.
                 valid = form.is_valid()  # type: ignore[attr-defined]
-                context["csr"] = csr_details(form.checked_csr) if valid else None  # type: ignore[attr-defined]
+                context["csr"] = form.checked_csr.as_details() if valid else None  # type: ignore[attr-defined]
             context["host_names"] = self.host_names()
             context["allow_ecdsa"] = self._allow_ecdsa(form)
             context["digipoort_common_name"] = digipoort_common_name(self.subscriber)
@@ -252,20 +251,11 @@ class ServerOrderWizard(SessionWizardView):
     def summary(self) -> dict[str, object]:
         """What step 4 "Controle" shows, read from the stored steps."""
         manager = self.get_cleaned_data_for_step("certificaatbeheerder") or {}
-        product = None
-        stored = self.storage.get_step_data("certificaat")
-        if self.fixed_product() is not None:
-            product = self.fixed_product()
-        elif stored is not None:
-            product_id = stored.get("certificaat-product")
-            product = (
-                self.get_form("certificaat")
-                .fields["product"]
-                .queryset.filter(pk=product_id)
-                .first()
-                if product_id and str(product_id).isdigit()
-                else None
-            )
+        product = self.fixed_product()
+        stored = self.storage.get_step_data("certificaat") or {}
+        product_id = str(stored.get("certificaat-product", ""))
+        if product is None and product_id.isdigit():
+            product = orderable_products(family=self.family).filter(pk=product_id).first()
         return {"summary_manager": manager, "summary_product": product}
 
     # -- placing the order ------------------------------------------------

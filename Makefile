@@ -9,9 +9,10 @@ PORT ?= 8000
 TLS_PORT ?= 8443
 # Debian packages the suite drives: nginx (mTLS proxy), Chromium (Playwright),
 # gettext (translations), Pango/HarfBuzz (WeasyPrint), poppler-utils and NSS
-# tools (pdfsig, pdftotext, certutil: independent checks of the sealed PDF).
+# tools (pdfsig, pdftotext, certutil: independent checks of the sealed PDF), and
+# xmlsec1 (the same for the sealed XML).
 SYSTEM_PACKAGES := nginx chromium gettext fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 \
-	libharfbuzz-subset0 poppler-utils libnss3-tools
+	libharfbuzz-subset0 poppler-utils libnss3-tools xmlsec1
 
 .PHONY: install system-deps pki run run-tls test lint format bench messages clean
 
@@ -36,7 +37,7 @@ install: $(VENV)/.installed node_modules/.installed $(JS_BUNDLES)
 # Installs what the end-to-end tests need when running as root and it is missing;
 # otherwise those tests say what is missing (and fail under CI=true).
 system-deps:
-	@missing=""; for cmd in nginx chromium msgfmt pdfsig certutil; do command -v $$cmd >/dev/null || missing="$$missing $$cmd"; done; \
+	@missing=""; for cmd in nginx chromium msgfmt pdfsig certutil xmlsec1; do command -v $$cmd >/dev/null || missing="$$missing $$cmd"; done; \
 	ldconfig -p | grep -q libpangoft2-1.0.so.0 || missing="$$missing pango"; \
 	if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		echo "Installing$$missing from Debian's packages"; \

@@ -9,6 +9,9 @@ the same run on the same rows:
 - Overview page 1 and a deep page vs. the baseline: one COUNT(*) plus one
   page of rows straight from the ORM.
 
+And the sealed order documents (render, seal, XML signature; see
+bench/documents.py). ``--only documents`` or ``--only inventory`` runs one part.
+
 Runs against a throw-away test database (DATABASE_URL's server when set,
 SQLite otherwise).
 """
@@ -35,9 +38,18 @@ def timed(fn: Callable[[], object], repeat: int = 5) -> float:
     return statistics.median(samples)
 
 
+def _report(title: str, results: list[tuple[str, float, float]]) -> None:
+    print(title)
+    print(f"{'measurement':28} {'baseline s':>11} {'portal s':>10} {'ratio':>7}")
+    for name, base, portal in results:
+        print(f"{name:28} {base:11.4f} {portal:10.4f} {portal / base:7.2f}")
+    print()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--rows", type=int, default=50_000)
+    parser.add_argument("--only", choices=["inventory", "documents"])
     args = parser.parse_args()
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
@@ -62,9 +74,19 @@ def main() -> None:
     demo_pki.build(pki)
     settings.PORTAL_TRUST_BUNDLE = pki / "trust-bundle.pem"
     settings.PORTAL_CRL_DIR = pki / "crl"
+    settings.PORTAL_PKI_DIR = pki
+    settings.PORTAL_SEAL_KEY = pki / "seal.key"
+    settings.PORTAL_SEAL_CERT = pki / "seal.crt"
     old = setup_databases(verbosity=0, interactive=False)
     try:
         demo_data.seed(pki)
+        vendor = django.db.connection.vendor
+        if args.only != "inventory":
+            from bench.documents import measurements
+
+            _report("one order's sealed documents, per document", measurements(pki, timed))
+        if args.only == "documents":
+            return
         template = Certificate.objects.get(common_name="www.voorbeeld.nl")
         rows = []
         for i in range(args.rows):
@@ -134,11 +156,7 @@ def main() -> None:
             ("overview page 1", timed(baseline_page(1)), timed(view_page(1))),
             (f"overview page {deep}", timed(baseline_page(deep)), timed(view_page(deep))),
         ]
-        vendor = django.db.connection.vendor
-        print(f"{args.rows} server certificates of one subscriber, {vendor}")
-        print(f"{'measurement':28} {'baseline s':>11} {'portal s':>10} {'ratio':>7}")
-        for name, base, portal in results:
-            print(f"{name:28} {base:11.4f} {portal:10.4f} {portal / base:7.2f}")
+        _report(f"{args.rows} server certificates of one subscriber, {vendor}", results)
     finally:
         teardown_databases(old, verbosity=0)
 

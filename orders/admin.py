@@ -1,6 +1,7 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
-from orders.models import Order
+from orders.models import Order, OrderDocuments
 
 
 @admin.register(Order)
@@ -28,4 +29,11 @@ class OrderAdmin(admin.ModelAdmin):
         "login_certificate_issuer",
         "login_certificate_serial",
         "placed_at",
+        "language",
+        "confirmation_sent_at",
+        "documents_ready",
     ]
+
+    @admin.display(boolean=True, description=_("bestelformulier gemaakt"))
+    def documents_ready(self, order: Order) -> bool:
+        return OrderDocuments.objects.filter(order=order).exists()

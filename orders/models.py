@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -138,6 +139,14 @@ class Order(models.Model):
         verbose_name=_("vervangt bestelling"),
     )
     rejection_reason = models.TextField(_("reden van afkeuring"), blank=True)
+    # The language the person placed the order in: the order form and the
+    # confirmation e-mail use it (SPEC.md §8).
+    language = models.CharField(_("taal"), max_length=8, choices=settings.LANGUAGES, default="nl")
+    # Set in the transaction that hands the e-mail to the mail server; the
+    # sweeper re-queues orders without it (orders.tasks).
+    confirmation_sent_at = models.DateTimeField(
+        _("bevestiging verstuurd op"), null=True, blank=True
+    )
 
     placed_at = models.DateTimeField(_("geplaatst op"), auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -203,3 +212,26 @@ class Order(models.Model):
     def declaration_labels(self) -> list[str]:
         labels = dict(Declaration.choices)
         return [str(labels[code]) for code in self.declarations if code in labels]
+
+
+class OrderDocuments(models.Model):
+    """The sealed PDF order form and signed XML copy of one order (SPEC.md §8).
+
+    Made once by a Celery task after the order is placed; the one-to-one key
+    makes a second run of that task a no-op.
+    """
+
+    order = models.OneToOneField(
+        Order, on_delete=models.CASCADE, primary_key=True, related_name="documents"
+    )
+    pdf = models.BinaryField(_("bestelformulier (PDF)"))
+    xml = models.BinaryField(_("bestelformulier (XML)"))
+    language = models.CharField(_("taal"), max_length=8)
+    created_at = models.DateTimeField(_("aangemaakt op"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("bestelformulier")
+        verbose_name_plural = _("bestelformulieren")
+
+    def __str__(self) -> str:
+        return str(self.order_id)

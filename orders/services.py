@@ -13,13 +13,15 @@ import logging
 import secrets
 import uuid
 from dataclasses import dataclass
+from functools import partial
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from certificates.csr import CheckedCsr
 from certificates.models import Certificate, Product
 from orders.models import Order
+from orders.tasks import documents_queue
 from organisations.models import Person, Subscriber
 
 logger = logging.getLogger("portal.orders")
@@ -95,6 +97,13 @@ def _manager_create(*, subscriber: Subscriber, new_manager: NewManager) -> Perso
     )
 
 
+def _supported_language(code: str | None) -> str:
+    try:
+        return translation.get_supported_language_variant(code or "nl")
+    except LookupError:
+        return "nl"
+
+
 def _open_renewal(certificate: Certificate) -> Order | None:
     return Order.objects.open().filter(renews=certificate).first()
 
@@ -112,6 +121,7 @@ def order_place(
     login_certificate: LoginCertificateData | None = None,
     renews: Certificate | None = None,
     replaces: Order | None = None,
+    language: str | None = "nl",
 ) -> Order:
     """Place one order in one transaction and return it.
 
@@ -122,10 +132,15 @@ def order_place(
 
     A confirmed ``replaces`` that is still only placed is cancelled in the
     same transaction: one open renewal per certificate.
+
+    Once committed, the sealed documents and the confirmation e-mail are
+    queued (``orders.tasks``); were the broker down, the sweeper queues them
+    later. ``language`` is the language of the form and the e-mail.
     """
     if (manager is None) == (new_manager is None):
         raise ValueError("give exactly one of manager and new_manager")
     login_certificate = login_certificate or LoginCertificateData()
+    language = _supported_language(language)
     existing = Order.objects.filter(wizard_token=token).first()
     if existing is not None:
         raise OrderAlreadyPlaced(existing)
@@ -168,7 +183,9 @@ def order_place(
                     declarations=list(declarations),
                     login_certificate_issuer=login_certificate.issuer,
                     login_certificate_serial=login_certificate.serial,
+                    language=language,
                 )
+                transaction.on_commit(partial(documents_queue, order.pk))
         except IntegrityError:
             # Which guarantee held? Each check reads committed rows.
             existing = Order.objects.filter(wizard_token=token).first()

@@ -18,4 +18,9 @@ urlpatterns = [
     path("bestellingen/", views.order_list, name="order_list"),
     path("bestellingen/<str:reference>/", views.order_detail, name="order_detail"),
     path("bestellingen/<str:reference>/geplaatst/", views.order_placed, name="order_placed"),
+    path(
+        "bestellingen/<str:reference>/bestelformulier.<str:extension>",
+        views.order_document,
+        name="order_document",
+    ),
 ]

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods
 
 from certificates.models import Kind, Status
 from certificates.selectors import certificate_for_subscriber
+from orders.emails import order_form_filename
 from orders.forms import RenewalStartForm
+from orders.models import OrderDocuments
 from orders.selectors import order_for_subscriber, orders_for_subscriber, renewals_submitted
 from orders.wizards import SESSION_RENEWAL_CONFIRMED
 from portal.access import person_required
@@ -52,7 +55,7 @@ def renewal_start(request: HttpRequest, pk: int) -> HttpResponse:
 def order_placed(request: HttpRequest, reference: str) -> HttpResponse:
     """ "Bestelling geplaatst" with the reference (manual §3.2)."""
     order = order_for_subscriber(subscriber=request.person.subscriber, reference=reference)
-    return render(request, "orders/order_placed.html", {"order": order})
+    return render(request, "orders/order_placed.html", _with_documents(order))
 
 
 @require_GET
@@ -67,4 +70,38 @@ def order_list(request: HttpRequest) -> HttpResponse:
 @person_required
 def order_detail(request: HttpRequest, reference: str) -> HttpResponse:
     order = order_for_subscriber(subscriber=request.person.subscriber, reference=reference)
-    return render(request, "orders/order_detail.html", {"order": order})
+    return render(request, "orders/order_detail.html", _with_documents(order))
+
+
+def _with_documents(order: object) -> dict[str, object]:
+    return {
+        "order": order,
+        "documents_ready": OrderDocuments.objects.filter(order=order).exists(),
+    }
+
+
+DOCUMENT_TYPES = {"pdf": "application/pdf", "xml": "application/xml"}
+
+
+@require_GET
+@person_required
+def order_document(request: HttpRequest, reference: str, extension: str) -> HttpResponse:
+    """The sealed PDF order form or the signed XML, as an attachment (SPEC.md §8).
+
+    Another subscriber's order is a 404. Until the worker has made the
+    documents, a page says they are being made ("wordt aangemaakt").
+    """
+    if extension not in DOCUMENT_TYPES:
+        raise Http404
+    order = order_for_subscriber(subscriber=request.person.subscriber, reference=reference)
+    documents = OrderDocuments.objects.filter(order=order).only(extension).first()
+    if documents is None:
+        response = render(request, "orders/document_pending.html", {"order": order}, status=202)
+        response["Retry-After"] = "10"
+        return response
+    response = HttpResponse(bytes(getattr(documents, extension)), DOCUMENT_TYPES[extension])
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=order_form_filename(order, extension)
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response

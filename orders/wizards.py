@@ -15,6 +15,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import translation
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -310,6 +311,7 @@ class ServerOrderWizard(SessionWizardView):
                 login_certificate=login_certificate_data(self.request),
                 renews=self.certificate,
                 replaces=self.confirmed_renewal(),
+                language=translation.get_language(),
             )
         except OrderAlreadyPlaced as placed:
             order = placed.order

@@ -70,6 +70,19 @@ http {
             proxy_pass http://portal;
         }
 
+        # A body over client_max_body_size: the portal's own page says so
+        # in the user's language instead of nginx's bare 413.
+        error_page 413 = @too_large;
+
+        location @too_large {
+            rewrite ^ /te-groot/ break;
+            proxy_method GET;
+            proxy_pass_request_body off;
+            proxy_set_header Content-Length "";
+@HEADERS@
+            proxy_pass http://portal;
+        }
+
         location / {
 @HEADERS@
             proxy_pass http://portal;

@@ -113,6 +113,7 @@ INSTALLED_APPS = [
     "organisations",
     "certificates",
     "orders",
+    "sealing",
 ]
 
 MIDDLEWARE = [
@@ -184,6 +185,32 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_IGNORE_RESULT = True
+# Placing an order must not hang on a broker that is down: a short publish
+# retry, then the order is placed anyway and the sweeper queues its work.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 2,
+    # A task a killed worker held is handed out again after this long; the
+    # sweeper usually re-queues it sooner.
+    "visibility_timeout": envint("PORTAL_BROKER_VISIBILITY_TIMEOUT", 3600),
+}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Orders whose documents or confirmation e-mail are still missing this long
+# after placing are queued again by the sweeper (Celery beat, orders.tasks).
+PORTAL_SWEEP_GRACE_SECONDS = envint("PORTAL_SWEEP_GRACE_SECONDS", 300)
+CELERY_BEAT_SCHEDULE = {
+    "orders-sweep": {
+        "task": "orders.tasks.orders_sweep",
+        "schedule": envint("PORTAL_SWEEP_INTERVAL_SECONDS", 120),
+    },
+}
 
 # --- Authentication -------------------------------------------------------
 # Persons log in with their client certificate (SPEC.md §5); Django's own

@@ -11,10 +11,12 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("niet-ingelogd/", views.not_logged_in, name="not_logged_in"),
     path("inloggen/", views.login, name="login"),
+    path("te-groot/", views.request_too_large, name="request_too_large"),
     path("uitloggen/", views.logout, name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("certificates.urls")),
     path("", include("orders.urls")),
+    path("", include("sealing.urls")),
     path("organisatie/", include("organisations.urls")),
     path("beheer/", admin.site.urls),
     # 404 unless DEBUG and PORTAL_DEV_LOGIN=1 (the view checks).

@@ -25,6 +25,12 @@ def not_logged_in(request: HttpRequest) -> HttpResponse:
     return not_logged_in_response(request)
 
 
+@require_GET
+def request_too_large(request: HttpRequest) -> HttpResponse:
+    """What nginx shows for an upload over its client_max_body_size (portal/nginx.py)."""
+    return render(request, "portal/too_large.html", status=413)
+
+
 @require_POST
 def login(request: HttpRequest) -> HttpResponse:
     """ "Inloggen" after a logout: the next request's certificate logs in again."""

@@ -256,3 +256,24 @@ def test_session_cookie_without_certificate_is_not_logged_in(
     page = via_nginx(nginx_proxy, pki_dir, None, headers={"Cookie": f"sessionid={session}"})
 
     assert_not_logged_in(page, "no_certificate")
+
+
+def test_an_upload_over_nginx_limit_gets_the_portal_page(nginx_proxy: NginxProxy, pki_dir: Path):
+    """20 MB to the seal check: nginx stops it, the portal's page says why (in Dutch)."""
+    connection = http.client.HTTPSConnection(
+        nginx_proxy.host, nginx_proxy.port, context=tls_context(pki_dir, "joost"), timeout=30
+    )
+    try:
+        connection.request(
+            "POST",
+            "/bestelformulier-controleren/",
+            body=b"\0" * (20 * 1024 * 1024),
+            headers={"Content-Type": "application/octet-stream"},
+        )
+        response = connection.getresponse()
+        body = response.read().decode("utf-8")
+    finally:
+        connection.close()
+    assert response.status == 413
+    assert "Het bestand is te groot" in body
+    assert 'data-testid="too-large"' in body

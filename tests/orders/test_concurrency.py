@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from django.db import connection, connections
@@ -24,22 +24,6 @@ from tests.certificates.csr_factory import make_csr
 from tests.orders.wizard_steps import manager_choice, new_order_url, post_step, walk_to_final_step
 
 THREADS = 20
-
-
-@pytest.fixture
-def committed_db(django_db_setup, django_db_blocker) -> Iterator[None]:  # noqa: ANN001
-    """Real commits, visible across threads; orders and persons made here are removed after."""
-    with django_db_blocker.unblock():
-        if connection.vendor != "postgresql":
-            pytest.skip("concurrency guarantees are tested on PostgreSQL (CI)")
-        persons_before = set(Person.objects.values_list("pk", flat=True))
-        try:
-            yield
-        finally:
-            Order.objects.filter(replaced_order__isnull=False).delete()
-            Order.objects.all().delete()
-            Person.objects.exclude(pk__in=persons_before).delete()
-            connections.close_all()
 
 
 @pytest.mark.django_db

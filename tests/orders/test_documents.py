@@ -24,6 +24,8 @@ from orders import documents
 from orders.models import Declaration, Order
 from orders.services import LoginCertificateData, NewManager, order_place
 from organisations.models import Person
+from sealing import pdf as sealing_pdf
+from sealing import seal
 from tests.certificates.csr_factory import make_csr
 
 pytestmark = pytest.mark.django_db
@@ -179,18 +181,18 @@ def test_the_form_has_the_placing_date_in_dutch(order, tmp_path):
 def fetches(monkeypatch) -> dict[str, list[str]]:  # noqa: ANN001
     """Every URL the document fetcher is asked for, by outcome."""
     calls: dict[str, list[str]] = {"served": [], "refused": []}
-    fetch = documents.DocumentFetcher.fetch
+    fetch = sealing_pdf.DocumentFetcher.fetch
 
     def recording_fetch(self, url, headers=None):  # noqa: ANN001, ANN202
         try:
             response = fetch(self, url, headers)
-        except documents.FetchRefused:
+        except sealing_pdf.FetchRefused:
             calls["refused"].append(url)
             raise
         calls["served"].append(url)
         return response
 
-    monkeypatch.setattr(documents.DocumentFetcher, "fetch", recording_fetch)
+    monkeypatch.setattr(sealing_pdf.DocumentFetcher, "fetch", recording_fetch)
     return calls
 
 
@@ -209,7 +211,7 @@ def test_markup_in_user_text_stays_text_and_loads_nothing(db, tmp_path, fetches)
     pdf = _write(tmp_path / "evil.pdf", order)
 
     assert fetches == {
-        "served": [f"{documents.DOCUMENT_BASE_URL}static/favicon.svg"],
+        "served": [f"{sealing_pdf.DOCUMENT_BASE_URL}static/favicon.svg"],
         "refused": [],
     }
     assert _embedded_files(pdf) == "0 embedded files"
@@ -258,20 +260,51 @@ def test_markup_getting_through_could_not_load_or_attach_anything(
     ],
 )
 def test_the_fetcher_refuses_anything_but_our_static_files(url):
-    with pytest.raises(documents.FetchRefused):
-        documents.DocumentFetcher().fetch(url)
+    with pytest.raises(sealing_pdf.FetchRefused):
+        sealing_pdf.DocumentFetcher().fetch(url)
 
 
 def test_the_fetcher_serves_our_static_files():
-    response = documents.DocumentFetcher().fetch("https://documents.invalid/static/favicon.svg")
+    response = sealing_pdf.DocumentFetcher().fetch("https://documents.invalid/static/favicon.svg")
     assert response.content_type == "image/svg+xml"
     assert response.read().startswith(b"<svg")
 
 
-def test_the_seal_signer_is_loaded_once(order):
-    documents.seal_signer.cache_clear()
+def test_the_seal_key_is_loaded_once(order, monkeypatch):
+    sealing_pdf._signer.cache_clear()
+    seal.load_seal.cache_clear()
+    key_reads = []
+    load = seal.load_pem_private_key
+    monkeypatch.setattr(
+        seal, "load_pem_private_key", lambda *a, **kw: key_reads.append(1) or load(*a, **kw)
+    )
     first = documents.sealed_order_form(order)
     second = documents.sealed_order_form(order)
-    info = documents.seal_signer.cache_info()
-    assert (info.misses, info.hits) == (1, 1)
+    assert key_reads == [1]
     assert first.startswith(b"%PDF") and second.startswith(b"%PDF")
+
+
+def test_the_signer_signs_with_the_loaded_key_not_a_reparsed_one(monkeypatch):
+    """pyHanko's SimpleSigner parses its DER key per signature; ours must not."""
+    from pyhanko.sign.signers import pdf_cms
+
+    def refuse(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise AssertionError("key parsed again")
+
+    monkeypatch.setattr(pdf_cms.serialization, "load_der_private_key", refuse)
+    assert sealing_pdf.seal_pdf(sealing_pdf.html_to_pdf("<p>x</p>")).startswith(b"%PDF")
+
+
+def test_the_english_form_is_in_english(order, tmp_path):
+    path = tmp_path / "order-en.pdf"
+    path.write_bytes(documents.order_form_pdf(order, language="en"))
+    text = _text(path)
+    assert _squash("Order form") in text
+    assert _squash("Serial number of the old certificate") in text
+    assert _squash("The undersigned declares on behalf of the Subscriber:") in text
+    assert (
+        _squash("that all details have been filled in completely, correctly and truthfully.")
+        in text
+    )
+    assert "Bestelformulier" not in text
+    assert _squash(f"Certified by: {ISSUER_DN}") in text

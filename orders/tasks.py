@@ -1,0 +1,105 @@
+"""Celery tasks for placed orders: sealed documents, the confirmation e-mail, the sweeper.
+
+The order row is the truth (SPEC.md §7, STYLE.md 7). Tasks take ids, are
+idempotent, acknowledge only when done (``acks_late``) and are handed back
+to the broker when a worker dies mid-task (``reject_on_worker_lost``). The
+sweeper re-queues whatever the database says is unfinished, which also
+covers orders placed while Redis or the worker was down.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from celery import shared_task
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+
+from orders.emails import CONFIRMATION_MAX_AGE, confirmation_send
+
+logger = logging.getLogger("portal.orders")
+
+# Retried with exponential backoff (1 s, 2 s, 4 s … at most 10 minutes);
+# after that the sweeper tries again.
+RETRY = {
+    "autoretry_for": (Exception,),
+    "retry_backoff": True,
+    "retry_backoff_max": 600,
+    "retry_jitter": True,
+    "max_retries": 8,
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+}
+SWEEP_BATCH = 200
+
+
+@shared_task(**RETRY)
+def order_documents_create(order_id: int) -> None:
+    from orders.documents import documents_create
+
+    if documents_create(order_id) is not None:
+        confirmation_queue(order_id)
+
+
+@shared_task(**RETRY)
+def order_confirmation_send(order_id: int) -> None:
+    confirmation_send(order_id)
+
+
+def _queue(task, order_id: int) -> bool:  # noqa: ANN001
+    """Hand a task to the broker; never fails the caller (the order is already placed)."""
+    try:
+        task.delay(order_id)
+    except Exception:
+        # Redis down, or (eager mode) the task itself failed: the order row
+        # still says what is missing, and the sweeper queues it again.
+        logger.exception("Could not queue %s for order %s", task.name, order_id)
+        return False
+    return True
+
+
+def documents_queue(order_id: int) -> bool:
+    return _queue(order_documents_create, order_id)
+
+
+def confirmation_queue(order_id: int) -> bool:
+    return _queue(order_confirmation_send, order_id)
+
+
+@shared_task(acks_late=True)
+def orders_sweep(grace_seconds: int | None = None) -> dict[str, int]:
+    """Re-queue orders whose documents or confirmation are missing after a grace period."""
+    from orders.models import Order
+
+    now = timezone.now()
+    grace = timedelta(
+        seconds=settings.PORTAL_SWEEP_GRACE_SECONDS if grace_seconds is None else grace_seconds
+    )
+    settled = Order.objects.filter(placed_at__lte=now - grace)
+    without_documents = list(
+        settled.filter(documents__isnull=True)
+        .order_by("placed_at")
+        .values_list("pk", flat=True)[:SWEEP_BATCH]
+    )
+    unconfirmed = list(
+        settled.filter(
+            Q(documents__isnull=False)
+            & Q(confirmation_sent_at__isnull=True)
+            & Q(placed_at__gte=now - CONFIRMATION_MAX_AGE)
+        )
+        .order_by("placed_at")
+        .values_list("pk", flat=True)[:SWEEP_BATCH]
+    )
+    for order_id in without_documents:
+        documents_queue(order_id)
+    for order_id in unconfirmed:
+        confirmation_queue(order_id)
+    if without_documents or unconfirmed:
+        logger.warning(
+            "Sweeper re-queued documents of %s and confirmations of %s orders",
+            len(without_documents),
+            len(unconfirmed),
+        )
+    return {"documents": len(without_documents), "confirmations": len(unconfirmed)}

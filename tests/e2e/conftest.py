@@ -25,7 +25,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import pytest
 from django.db import connection
@@ -83,6 +83,19 @@ def served_database_url() -> str:
         at = f"{credentials}@" if credentials else ""
         return f"postgres://{at}{host}:{port}/{quote(name, safe='')}"
     pytest.fail(f"no DATABASE_URL for database engine {engine}")
+
+
+def neighbour_redis_db(url: str) -> str:
+    """The served portal's own Redis database next to the suite's (15 -> 14, 14 -> 15).
+
+    Its worker must not take tasks that tests/orders/test_worker.py queues
+    for its own workers, nor the other way round.
+    """
+    if not url:
+        return ""
+    parts = urlsplit(url)
+    db = int(parts.path.strip("/") or 0)
+    return urlunsplit(parts._replace(path=f"/{db ^ 1}"))
 
 
 def wait_for_port(
@@ -160,6 +173,9 @@ def portal_server(
         PORTAL_STATIC_MANIFEST="1",
         STATIC_ROOT=str(static_root),
         PYTHONUNBUFFERED="1",
+        REDIS_URL=neighbour_redis_db(os.environ.get("REDIS_URL", "")),
+        EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
+        EMAIL_FILE_PATH=str(work / "mail"),
     )
     collected = subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--no-input", "-v0"],
@@ -197,10 +213,19 @@ def portal_server(
             stdout=out,
             stderr=subprocess.STDOUT,
         )
+    worker = None
     try:
         wait_for_port("127.0.0.1", port, process, "gunicorn", log)
+        if env.get("REDIS_URL"):
+            # As deployed: the documents and e-mail of orders placed through
+            # the browser are made by a worker (inline without Redis).
+            from tests.celery_worker import Worker
+
+            worker = Worker(env, work / "worker.log")
         yield PortalServer(host="127.0.0.1", port=port, log=log)
     finally:
+        if worker is not None:
+            worker.stop()
         stop(process, signal.SIGTERM)
 
 

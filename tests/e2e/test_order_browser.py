@@ -12,9 +12,11 @@ import re
 import subprocess
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from io import BytesIO
 from pathlib import Path
 
 import pytest
+from pyhanko.pdf_utils.reader import PdfFileReader
 
 from tests.e2e.conftest import NginxProxy
 from tests.e2e.test_browser import browser, new_context, watch  # noqa: F401 (fixture)
@@ -123,7 +125,24 @@ def finish_and_place(page: sync_api.Page, cn: str) -> str:
     expect(page.get_by_text("U hoeft verder geen vervolgactie te ondernemen.")).to_be_visible()
     reference = page.get_by_test_id("order-reference").inner_text()
     assert re.fullmatch(r"S\d{17}", reference), reference
+    assert_sealed_form_downloads(page, reference)
     return reference
+
+
+def assert_sealed_form_downloads(page: sync_api.Page, reference: str) -> None:
+    """ "Download PDF bestelformulier" gives the sealed form once the worker has made it."""
+    for _attempt in range(60):
+        if page.get_by_test_id("documents-pending").count() == 0:
+            break
+        page.wait_for_timeout(500)
+        page.reload()
+    expect(page.get_by_test_id("documents-pending")).to_have_count(0)
+    with page.expect_download() as info:
+        page.get_by_role("link", name="Download PDF bestelformulier").click()
+    assert info.value.suggested_filename == f"bestelformulier-{reference}.pdf"
+    pdf = Path(info.value.path()).read_bytes()
+    reader = PdfFileReader(BytesIO(pdf))
+    assert [signature.field_name for signature in reader.embedded_signatures] == ["Verzegeling"]
 
 
 def test_joost_orders_with_a_csr_made_by_the_assistants_commands(

@@ -12,8 +12,6 @@ from __future__ import annotations
 import email
 import os
 import signal
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from email.message import Message
@@ -27,10 +25,10 @@ from django.db import connection
 from orders.models import Order, OrderDocuments
 from orders.tasks import orders_sweep
 from portal.celery import app as celery_app
-from tests.e2e.conftest import read_log, served_database_url, stop
+from tests.celery_worker import Worker
+from tests.e2e.conftest import read_log, served_database_url
 from tests.orders.placing import place_order
 
-BASE_DIR = Path(__file__).resolve().parents[2]
 WAIT = 60  # seconds; a cold worker renders and seals in about one
 
 
@@ -58,58 +56,6 @@ def broker(committed_db) -> Iterator[None]:  # noqa: ANN001
     celery_app.control.purge()
     yield
     celery_app.control.purge()
-
-
-class Worker:
-    """One ``celery worker`` process (prefork, one child) and its log."""
-
-    def __init__(self, env: dict[str, str], log: Path) -> None:
-        self.log = log
-        with log.open("ab") as out:
-            self.process = subprocess.Popen(
-                [
-                    str(Path(sys.executable).with_name("celery")),
-                    "-A",
-                    "portal",
-                    "worker",
-                    "--pool=prefork",
-                    "--concurrency=1",
-                    "--loglevel=INFO",
-                    "--without-gossip",
-                    "--without-mingle",
-                    "--without-heartbeat",
-                    f"--hostname=test-{os.getpid()}-{time.monotonic_ns()}@%h",
-                ],
-                cwd=BASE_DIR,
-                env=env,
-                start_new_session=True,
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
-        self._wait_for("ready.")
-
-    def _wait_for(self, text: str) -> None:
-        deadline = time.monotonic() + WAIT
-        while time.monotonic() < deadline:
-            if text in self.log.read_text(errors="replace"):
-                return
-            if self.process.poll() is not None:
-                pytest.fail(
-                    f"the worker exited with {self.process.returncode}:\n{read_log(self.log)}"
-                )
-            time.sleep(0.1)
-        pytest.fail(f"the worker did not log {text!r}:\n{read_log(self.log)}")
-
-    def child(self) -> int:
-        """The pid of the pool process that runs the tasks."""
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
-        pids = [int(pid) for pid in children.read_text().split()]
-        assert len(pids) == 1, pids
-        return pids[0]
-
-    def stop(self, sig: signal.Signals = signal.SIGTERM) -> None:
-        stop(self.process, sig)
 
 
 @pytest.fixture

@@ -274,6 +274,16 @@ class Certificate(models.Model):
         related_name="requested_certificates",
         verbose_name=_("aangevraagd door"),
     )
+    # The order this certificate was issued for: one certificate per order,
+    # whatever retries or double clicks happen (issue 5).
+    order = models.OneToOneField(
+        "orders.Order",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="certificate",
+        verbose_name=_("bestelling"),
+    )
     revoked_at = models.DateTimeField(_("ingetrokken op"), null=True, blank=True)
     revocation_reason = models.CharField(
         _("reden van intrekking"), max_length=30, choices=RevocationReason.choices, blank=True
@@ -417,11 +427,16 @@ class RevocationRequest(models.Model):
     requested_at = models.DateTimeField(_("aangevraagd op"), auto_now_add=True)
     decided_at = models.DateTimeField(_("afgehandeld op"), null=True, blank=True)
     decision_note = models.TextField(_("toelichting back office"), blank=True)
+    notified_at = models.DateTimeField(_("bericht verstuurd op"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("intrekkingsverzoek")
         verbose_name_plural = _("intrekkingsverzoeken")
         ordering = ["-requested_at"]
+        permissions = [
+            ("execute_revocationrequest", _("Kan een intrekking uitvoeren")),
+            ("reject_revocationrequest", _("Kan een intrekkingsverzoek afwijzen")),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["certificate"],

@@ -7,6 +7,8 @@ from datetime import datetime
 from cryptography import x509
 from django.db import IntegrityError, transaction
 
+from audit.models import Action
+from audit.services import audit_record
 from certificates import x509_fields
 from certificates.models import (
     Card,
@@ -113,11 +115,20 @@ def revocation_request_create(
         raise RevocationNotPossible("not valid")
     try:
         with transaction.atomic():
-            return RevocationRequest.objects.create(
+            request = RevocationRequest.objects.create(
                 certificate=certificate,
                 reason=reason,
                 requested_by=requested_by,
                 explanation=explanation,
             )
+            audit_record(
+                action=Action.REVOCATION_REQUESTED,
+                obj=request,
+                label=f"{certificate.common_name or certificate.subject} ({certificate.serial})",
+                state_after=RevocationRequest.State.OPEN,
+                actor_label=requested_by.name,
+                details={"reason": reason},
+            )
+            return request
     except IntegrityError:
         raise RevocationNotPossible("already requested") from None

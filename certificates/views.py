@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from certificates import downloads
 from certificates.csv_export import stream_csv
 from certificates.forms import (
     CardFilterForm,
@@ -211,29 +212,22 @@ def _download_name(certificate: Certificate, suffix: str) -> str:
 
 
 DOWNLOADS = {
-    "pem": ("application/x-pem-file", ".pem"),
-    "der": ("application/pkix-cert", ".cer"),
-    "chain": ("application/x-pem-file", "-chain.pem"),
+    "pem": ("application/x-pem-file", ".pem", downloads.certificate_pem),
+    "der": ("application/pkix-cert", ".cer", downloads.certificate_der),
+    "chain": ("application/x-pem-file", "-chain.pem", downloads.chain_pem),
+    "p7b": ("application/x-pkcs7-certificates", ".p7b", downloads.pkcs7_der),
 }
 
 
 @require_GET
 @person_required
 def certificate_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
-    """PEM, DER, or the full chain as PEM (leaf, issuing CA, root)."""
+    """PEM, DER, the full chain as PEM (leaf, issuing CA, root), or PKCS#7 with the chain."""
     if fmt not in DOWNLOADS:
         raise Http404
     certificate = certificate_for_subscriber(subscriber=request.person.subscriber, pk=pk)
-    if fmt == "der":
-        body: bytes | str = certificate.der.der
-    elif fmt == "pem":
-        body = certificate.der.pem
-    else:
-        body = certificate.der.pem + "".join(
-            ca.certificate.pem for ca in certificate.issuing_ca.chain()
-        )
-    content_type, suffix = DOWNLOADS[fmt]
-    response = HttpResponse(body, content_type=content_type)
+    content_type, suffix, render = DOWNLOADS[fmt]
+    response = HttpResponse(render(certificate), content_type=content_type)
     response["Content-Disposition"] = (
         f'attachment; filename="{_download_name(certificate, suffix)}"'
     )

@@ -10,13 +10,14 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from certificates.downloads import certificate_pem, chain_pem
+from certificates.models import Certificate
 from orders.models import Order, OrderDocuments
+from portal.mail import send_once, stable_message_id
 
 logger = logging.getLogger("portal.orders")
 
@@ -32,13 +33,6 @@ def order_form_filename(order: Order, extension: str) -> str:
     return f"bestelformulier-{order.reference}.{extension}"
 
 
-def _message_id(order: Order) -> str:
-    # The same Message-ID for every attempt, so a mail server or client can
-    # drop the copy a crash between sending and recording might cause.
-    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "localhost"
-    return f"<{order.reference}.bevestiging@{domain}>"
-
-
 def confirmation_message(order: Order, documents: OrderDocuments) -> EmailMessage:
     """The confirmation e-mail of one order, with the sealed PDF attached."""
     with translation.override(order.language):
@@ -49,7 +43,7 @@ def confirmation_message(order: Order, documents: OrderDocuments) -> EmailMessag
         subject=" ".join(subject.split()),
         body=body,
         to=[order.contact_person.email],
-        headers={"Message-ID": _message_id(order)},
+        headers={"Message-ID": stable_message_id(f"{order.reference}.bevestiging")},
     )
     message.attach(order_form_filename(order, "pdf"), bytes(documents.pdf), "application/pdf")
     return message
@@ -58,30 +52,73 @@ def confirmation_message(order: Order, documents: OrderDocuments) -> EmailMessag
 def confirmation_send(order_id: int) -> bool:
     """Send the confirmation of an order once; ``False`` when sent before or not ready.
 
-    The order row stays locked while the mail server takes the message and
-    ``confirmation_sent_at`` is set, so two runs never both send. Not ready
-    means the documents do not exist yet: their task queues this one again.
-    Orders older than ``CONFIRMATION_MAX_AGE`` get no confirmation.
+    Not ready means the documents do not exist yet: their task queues this
+    one again. Orders older than ``CONFIRMATION_MAX_AGE`` get no confirmation.
     """
-    with transaction.atomic():
-        order = (
-            Order.objects.select_for_update(of=("self",))
-            .select_related("contact_person", "product")
-            .filter(pk=order_id)
-            .first()
-        )
-        if order is None or order.confirmation_sent_at is not None:
-            return False
+
+    def build(order: Order) -> EmailMessage | None:
         if order.placed_at < timezone.now() - CONFIRMATION_MAX_AGE:
             logger.warning("No confirmation for order %s: placed too long ago", order.reference)
-            return False
+            return None
         documents = OrderDocuments.objects.filter(order=order).first()
         if documents is None:
-            return False
-        confirmation_message(order, documents).send()
-        order.confirmation_sent_at = timezone.now()
-        order.save(update_fields=["confirmation_sent_at", "updated_at"])
-    logger.info(
-        "Confirmation of order %s sent to person %s", order.reference, order.contact_person_id
+            return None
+        return confirmation_message(order, documents)
+
+    sent = send_once(Order, order_id, "confirmation_sent_at", build)
+    if sent:
+        logger.info("Confirmation of order %s sent", order_id)
+    return sent
+
+
+def _manager_message(order: Order, template: str, subject_template: str) -> EmailMessage:
+    manager, contact = order.certificate_manager, order.contact_person
+    with translation.override(order.language):
+        context = {"order": order, "certificate": getattr(order, "certificate", None)}
+        subject = render_to_string(subject_template, context)
+        body = render_to_string(template, context)
+    return EmailMessage(
+        subject=" ".join(subject.split()),
+        body=body,
+        to=[manager.email],
+        cc=[contact.email] if contact.email and contact.email != manager.email else [],
     )
-    return True
+
+
+def certificate_delivery_send(order_id: int) -> bool:
+    """The issued certificate to the certificate manager, CC the contact person (manual §3.2)."""
+
+    def build(order: Order) -> EmailMessage | None:
+        certificate = Certificate.objects.filter(order=order).first()
+        if certificate is None:
+            return None
+        message = _manager_message(
+            order, "orders/email/issued.txt", "orders/email/issued_subject.txt"
+        )
+        message.extra_headers["Message-ID"] = stable_message_id(f"{order.reference}.uitgifte")
+        name = f"{certificate.common_name or certificate.serial}"
+        message.attach(f"{name}.pem", certificate_pem(certificate), "application/x-pem-file")
+        message.attach(f"{name}-chain.pem", chain_pem(certificate), "application/x-pem-file")
+        return message
+
+    return send_once(Order, order_id, "certificate_sent_at", build)
+
+
+def rejection_send(order_id: int) -> bool:
+    """The rejection and its reason to the contact person who placed the order."""
+
+    def build(order: Order) -> EmailMessage | None:
+        if order.state != Order.State.REJECTED:
+            return None
+        with translation.override(order.language):
+            context = {"order": order}
+            subject = render_to_string("orders/email/rejected_subject.txt", context)
+            body = render_to_string("orders/email/rejected.txt", context)
+        return EmailMessage(
+            subject=" ".join(subject.split()),
+            body=body,
+            to=[order.contact_person.email],
+            headers={"Message-ID": stable_message_id(f"{order.reference}.afkeuring")},
+        )
+
+    return send_once(Order, order_id, "rejection_sent_at", build)

@@ -86,7 +86,9 @@ class Order(models.Model):
         _("referentie"), max_length=18, unique=True, validators=[reference_validator]
     )
     wizard_token = models.UUIDField(_("formuliersleutel"), unique=True, default=uuid.uuid4)
-    subscriber = models.ForeignKey(Subscriber, on_delete=models.PROTECT, related_name="orders")
+    subscriber = models.ForeignKey(
+        Subscriber, on_delete=models.PROTECT, related_name="orders", verbose_name=_("abonnee")
+    )
     product = models.ForeignKey(
         Product, on_delete=models.PROTECT, related_name="orders", verbose_name=_("type")
     )
@@ -147,6 +149,8 @@ class Order(models.Model):
     confirmation_sent_at = models.DateTimeField(
         _("bevestiging verstuurd op"), null=True, blank=True
     )
+    certificate_sent_at = models.DateTimeField(_("certificaat gemaild op"), null=True, blank=True)
+    rejection_sent_at = models.DateTimeField(_("afkeuring gemaild op"), null=True, blank=True)
 
     placed_at = models.DateTimeField(_("geplaatst op"), auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -157,6 +161,12 @@ class Order(models.Model):
         verbose_name = _("bestelling")
         verbose_name_plural = _("bestellingen")
         ordering = ["-placed_at", "-pk"]
+        # The back office's transitions, each its own permission (issue 5).
+        permissions = [
+            ("take_order", _("Kan een bestelling in behandeling nemen")),
+            ("approve_order", _("Kan een bestelling goedkeuren en laten uitgeven")),
+            ("reject_order", _("Kan een bestelling afkeuren")),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["renews"],

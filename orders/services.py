@@ -18,6 +18,8 @@ from functools import partial
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 
+from audit.models import Action
+from audit.services import audit_record
 from certificates.csr import CheckedCsr
 from certificates.models import Certificate, Product
 from orders.models import Order
@@ -159,6 +161,15 @@ def order_place(
                             raise RenewalAlreadyOpen(open_renewal)
                         open_renewal.state = Order.State.CANCELLED
                         open_renewal.save(update_fields=["state", "updated_at"])
+                        audit_record(
+                            action=Action.ORDER_CANCELLED,
+                            obj=open_renewal,
+                            label=open_renewal.reference,
+                            state_before=Order.State.PLACED,
+                            state_after=Order.State.CANCELLED,
+                            actor_label=contact_person.name,
+                            details={"replaced_by_wizard": str(token)},
+                        )
                     else:
                         replaces = None
                 order_manager = manager or _manager_create(
@@ -184,6 +195,13 @@ def order_place(
                     login_certificate_issuer=login_certificate.issuer,
                     login_certificate_serial=login_certificate.serial,
                     language=language,
+                )
+                audit_record(
+                    action=Action.ORDER_PLACED,
+                    obj=order,
+                    label=order.reference,
+                    state_after=Order.State.PLACED,
+                    actor_label=contact_person.name,
                 )
                 transaction.on_commit(partial(documents_queue, order.pk))
         except IntegrityError:

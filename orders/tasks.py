@@ -17,7 +17,8 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from orders.emails import CONFIRMATION_MAX_AGE, confirmation_send
+from orders import emails
+from orders.emails import CONFIRMATION_MAX_AGE
 
 logger = logging.getLogger("portal.orders")
 
@@ -45,7 +46,25 @@ def order_documents_create(order_id: int) -> None:
 
 @shared_task(**RETRY)
 def order_confirmation_send(order_id: int) -> None:
-    confirmation_send(order_id)
+    emails.confirmation_send(order_id)
+
+
+@shared_task(**RETRY)
+def order_issue(order_id: int) -> None:
+    from orders.issuance import order_issue as issue
+
+    if issue(order_id) is not None:
+        _queue(order_certificate_send, order_id)
+
+
+@shared_task(**RETRY)
+def order_certificate_send(order_id: int) -> None:
+    emails.certificate_delivery_send(order_id)
+
+
+@shared_task(**RETRY)
+def order_rejection_send(order_id: int) -> None:
+    emails.rejection_send(order_id)
 
 
 def _queue(task, order_id: int) -> bool:  # noqa: ANN001
@@ -68,9 +87,18 @@ def confirmation_queue(order_id: int) -> bool:
     return _queue(order_confirmation_send, order_id)
 
 
+def issue_queue(order_id: int) -> bool:
+    return _queue(order_issue, order_id)
+
+
+def rejection_queue(order_id: int) -> bool:
+    return _queue(order_rejection_send, order_id)
+
+
 @shared_task(acks_late=True)
 def orders_sweep(grace_seconds: int | None = None) -> dict[str, int]:
-    """Re-queue orders whose documents or confirmation are missing after a grace period."""
+    """Re-queue, after a grace period, what the database says is unfinished: documents,
+    confirmations, issuing approved orders, and the issued/rejected e-mails."""
     from orders.models import Order
 
     now = timezone.now()
@@ -92,14 +120,33 @@ def orders_sweep(grace_seconds: int | None = None) -> dict[str, int]:
         .order_by("placed_at")
         .values_list("pk", flat=True)[:SWEEP_BATCH]
     )
+    # Back-office transitions count from when they happened (updated_at).
+    decided = Order.objects.filter(updated_at__lte=now - grace)
+    recent = decided.filter(updated_at__gte=now - CONFIRMATION_MAX_AGE)
+    unissued = _ids(decided.filter(state=Order.State.APPROVED, certificate__isnull=True))
+    undelivered = _ids(recent.filter(state=Order.State.ISSUED, certificate_sent_at__isnull=True))
+    unrejected = _ids(recent.filter(state=Order.State.REJECTED, rejection_sent_at__isnull=True))
     for order_id in without_documents:
         documents_queue(order_id)
     for order_id in unconfirmed:
         confirmation_queue(order_id)
-    if without_documents or unconfirmed:
-        logger.warning(
-            "Sweeper re-queued documents of %s and confirmations of %s orders",
-            len(without_documents),
-            len(unconfirmed),
-        )
-    return {"documents": len(without_documents), "confirmations": len(unconfirmed)}
+    for order_id in unissued:
+        issue_queue(order_id)
+    for order_id in undelivered:
+        _queue(order_certificate_send, order_id)
+    for order_id in unrejected:
+        rejection_queue(order_id)
+    counts = {
+        "documents": len(without_documents),
+        "confirmations": len(unconfirmed),
+        "issues": len(unissued),
+        "deliveries": len(undelivered),
+        "rejections": len(unrejected),
+    }
+    if any(counts.values()):
+        logger.warning("Sweeper re-queued %s", counts)
+    return counts
+
+
+def _ids(queryset) -> list[int]:  # noqa: ANN001
+    return list(queryset.order_by("pk").values_list("pk", flat=True)[:SWEEP_BATCH])

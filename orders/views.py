@@ -8,7 +8,8 @@ from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods
 
-from certificates.models import Kind, Status
+from audit.selectors import history_of
+from certificates.models import Certificate, Kind, Status
 from certificates.selectors import certificate_for_subscriber
 from orders.emails import order_form_filename
 from orders.forms import RenewalStartForm
@@ -70,7 +71,10 @@ def order_list(request: HttpRequest) -> HttpResponse:
 @person_required
 def order_detail(request: HttpRequest, reference: str) -> HttpResponse:
     order = order_for_subscriber(subscriber=request.person.subscriber, reference=reference)
-    return render(request, "orders/order_detail.html", _with_documents(order))
+    context = _with_documents(order)
+    context["history"] = history_of(order)
+    context["certificate"] = Certificate.objects.filter(order=order).first()
+    return render(request, "orders/order_detail.html", context)
 
 
 def _with_documents(order: object) -> dict[str, object]:

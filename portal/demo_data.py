@@ -16,6 +16,7 @@ from cryptography import x509
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
+from django.db.models import Q
 
 from certificates import demo_pki
 from certificates.models import Card, Certificate, IssuingCA, Kind, Product, RevocationReason
@@ -466,12 +467,27 @@ def _card_certificates(
         )
 
 
+# What a validation officer may do besides looking (issue 5): each back-office decision
+# is its own permission, and the audit log is readable.
+OFFICER_PERMISSIONS = {
+    "orders": ["take_order", "approve_order", "reject_order"],
+    "certificates": ["execute_revocationrequest", "reject_revocationrequest"],
+    "audit": ["view_auditentry"],
+}
+
+
 def _validation_officer() -> None:
     group, _ = Group.objects.get_or_create(name=VALIDATION_GROUP)
+    decisions = Q()
+    for app_label, codenames in OFFICER_PERMISSIONS.items():
+        decisions |= Q(content_type__app_label=app_label, codename__in=codenames)
     group.permissions.set(
         Permission.objects.filter(
-            content_type__app_label__in=["organisations", "certificates", "orders"],
-            codename__startswith="view_",
+            Q(
+                content_type__app_label__in=["organisations", "certificates", "orders"],
+                codename__startswith="view_",
+            )
+            | decisions
         )
     )
     user_model = get_user_model()

@@ -114,6 +114,7 @@ INSTALLED_APPS = [
     "certificates",
     "orders",
     "sealing",
+    "audit",
 ]
 
 MIDDLEWARE = [
@@ -237,6 +238,16 @@ PORTAL_TRUST_BUNDLE = envpath("PORTAL_TRUST_BUNDLE") or _pki_default("trust-bund
 PORTAL_CRL_DIR = envpath("PORTAL_CRL_DIR") or _pki_default("crl")
 PORTAL_SEAL_KEY = envpath("PORTAL_SEAL_KEY") or _pki_default("seal.key")
 PORTAL_SEAL_CERT = envpath("PORTAL_SEAL_CERT") or _pki_default("seal.crt")
+# The CA backend (SPEC.md §9, certificates/ca/). The built-in LocalCA issues
+# with the <slug>.crt/<slug>.key pairs in PORTAL_CA_DIR and signs each CA's CRL,
+# published at <PORTAL_CRL_BASE_URL>/<slug>.crl (the URL in issued certificates).
+PORTAL_CA_BACKEND = os.environ.get("PORTAL_CA_BACKEND", "certificates.ca.local.LocalCA")
+PORTAL_CA_DIR = envpath("PORTAL_CA_DIR") or _pki_default("ca")
+PORTAL_CRL_BASE_URL = os.environ.get("PORTAL_CRL_BASE_URL", "http://localhost/crl").rstrip("/")
+if not PORTAL_CRL_BASE_URL.startswith(("http://", "https://")):
+    raise ImproperlyConfigured(
+        f"PORTAL_CRL_BASE_URL must start with http:// or https://, not {PORTAL_CRL_BASE_URL!r}"
+    )
 
 # Digipoort server certificates get a service name the portal determines from
 # the OIN (SPEC.md §7): <OIN>.<this domain>, a domain the TSP controls.
@@ -254,6 +265,9 @@ SESSION_COOKIE_SAMESITE = "Lax"
 _https = envbool("PORTAL_HTTPS", not DEBUG)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = _https
+# CRLs and CA certificates are fetched over plain HTTP by relying parties
+# that do not follow redirects (the URLs in issued certificates are http://).
+SECURE_REDIRECT_EXEMPT = [r"^crl/"]
 SESSION_COOKIE_SECURE = _https
 CSRF_COOKIE_SECURE = _https
 SECURE_HSTS_SECONDS = envint("PORTAL_HSTS_SECONDS", 31536000 if _https else 0)

@@ -22,4 +22,5 @@ urlpatterns = [
     # 404 unless DEBUG and PORTAL_DEV_LOGIN=1 (the view checks).
     path("dev/login/", views.dev_login, name="dev_login"),
     path("", include("certificates.urls_csr")),
+    path("", include("certificates.urls_crl")),
 ]

@@ -8,6 +8,8 @@ rolls its own changes back.
 from __future__ import annotations
 
 import os
+import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -38,8 +40,19 @@ def django_db_setup(django_db_setup, django_db_blocker, pki_dir):  # noqa: ANN00
 
 
 @pytest.fixture(autouse=True)
-def _pki_settings(pki_dir: Path) -> None:
-    """Every test sees the demo PKI settings."""
+def _pki_settings(request: pytest.FixtureRequest, pki_dir: Path) -> Iterator[None]:
+    """Every test sees the demo PKI settings, and CRLs it writes (a revocation) go to a
+    copy: the session's CRL directory is what the served portal and later logins read.
+    End-to-end tests write there on purpose and restore what they change."""
+    if request.node.get_closest_marker("e2e"):
+        yield
+        return
+    crl_dir = request.getfixturevalue("tmp_path") / "crl"
+    shutil.copytree(pki_dir / "crl", crl_dir)
+    before = settings.PORTAL_CRL_DIR
+    settings.PORTAL_CRL_DIR = crl_dir
+    yield
+    settings.PORTAL_CRL_DIR = before
 
 
 @pytest.fixture
@@ -66,6 +79,17 @@ def login_as(client, pki_dir):  # noqa: ANN001
         client.defaults[VERIFY_HEADER] = "SUCCESS"
 
     return _login
+
+
+@pytest.fixture
+def eager_tasks() -> Iterator[None]:
+    """Tasks run inline, as in the embedded default (CI points Celery at Redis)."""
+    from portal.celery import app
+
+    before = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = before
 
 
 @pytest.fixture

@@ -26,14 +26,3 @@ def committed_db(django_db_setup, django_db_blocker) -> Iterator[None]:  # noqa:
             Order.objects.all().delete()
             Person.objects.exclude(pk__in=persons_before).delete()
             connections.close_all()
-
-
-@pytest.fixture
-def eager_tasks() -> Iterator[None]:
-    """Tasks run inline, as in the embedded default (CI points Celery at Redis)."""
-    from portal.celery import app
-
-    before = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = before

@@ -141,7 +141,7 @@ def test_with_the_broker_down_the_order_is_placed_and_the_sweeper_delivers_later
 
 def test_the_sweeper_waits_for_the_grace_period(eager_tasks):
     order = place_order()
-    assert orders_sweep(grace_seconds=300) == {"documents": 0, "confirmations": 0}
+    assert not any(orders_sweep(grace_seconds=300).values())
     assert not OrderDocuments.objects.filter(order=order).exists()
 
 
@@ -149,7 +149,7 @@ def test_the_sweeper_does_not_send_week_old_confirmations(eager_tasks):
     order = place_order()
     Order.objects.filter(pk=order.pk).update(placed_at=timezone.now() - timedelta(days=8))
 
-    assert orders_sweep(grace_seconds=0) == {"documents": 1, "confirmations": 0}
+    assert orders_sweep(grace_seconds=0)["documents"] == 1
     assert OrderDocuments.objects.filter(order=order).exists()
     assert mail.outbox == []
-    assert orders_sweep(grace_seconds=0) == {"documents": 0, "confirmations": 0}
+    assert not any(orders_sweep(grace_seconds=0).values())

@@ -165,7 +165,7 @@ def test_with_the_worker_stopped_nothing_is_lost(start_worker, mail_dir):
     assert Order.objects.filter(pk=order.pk).exists()
     assert not OrderDocuments.objects.filter(order=order).exists()
     # The sweeper runs before the worker is back: the documents task is queued twice.
-    assert orders_sweep(grace_seconds=0) == {"documents": 1, "confirmations": 0}
+    assert orders_sweep(grace_seconds=0)["documents"] == 1
 
     worker = start_worker()
     _wait_until(lambda: _mails(mail_dir, order), "the confirmation e-mail", worker.log)
@@ -230,7 +230,7 @@ def test_a_worker_killed_mid_task_is_covered_by_the_sweeper(start_worker, mail_d
     assert not OrderDocuments.objects.filter(order=order).exists()
 
     worker = start_worker()
-    assert orders_sweep(grace_seconds=0) == {"documents": 1, "confirmations": 0}
+    assert orders_sweep(grace_seconds=0)["documents"] == 1
     _wait_until(lambda: _mails(mail_dir, order), "the confirmation e-mail", worker.log)
     _settle(worker)
     assert len(_mails(mail_dir, order)) == 1

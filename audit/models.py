@@ -1,0 +1,57 @@
+"""The append-only audit log of the back office and the order lifecycle (issue 5, SPEC.md §9).
+
+Who did what, when, to which order, revocation request or certificate, the
+state before and after, and from which address. Rows are only ever added:
+the admin shows them read-only and the database itself refuses UPDATE and
+DELETE (triggers, migration 0002).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Action(models.TextChoices):
+    ORDER_PLACED = "order_placed", _("Bestelling geplaatst")
+    ORDER_TAKEN = "order_taken", _("In behandeling genomen")
+    ORDER_APPROVED = "order_approved", _("Goedgekeurd")
+    ORDER_ISSUED = "order_issued", _("Certificaat uitgegeven")
+    ORDER_REJECTED = "order_rejected", _("Afgekeurd")
+    ORDER_CANCELLED = "order_cancelled", _("Geannuleerd")
+    REVOCATION_REQUESTED = "revocation_requested", _("Intrekking aangevraagd")
+    REVOCATION_EXECUTED = "revocation_executed", _("Intrekking uitgevoerd")
+    REVOCATION_REJECTED = "revocation_rejected", _("Intrekkingsverzoek afgewezen")
+
+
+class AuditEntry(models.Model):
+    at = models.DateTimeField(_("tijdstip"), default=timezone.now, db_index=True)
+    # A back-office user, or (for what customers do) empty with the person's name in actor_label.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("medewerker"),
+    )
+    actor_label = models.CharField(_("door"), max_length=200)
+    action = models.CharField(_("actie"), max_length=30, choices=Action.choices)
+    object_type = models.CharField(_("soort object"), max_length=30)
+    object_id = models.CharField(_("object-id"), max_length=40)
+    object_label = models.CharField(_("object"), max_length=200)
+    state_before = models.CharField(_("status ervoor"), max_length=20, blank=True)
+    state_after = models.CharField(_("status erna"), max_length=20, blank=True)
+    address = models.GenericIPAddressField(_("adres"), null=True, blank=True)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("auditregel")
+        verbose_name_plural = _("auditlog")
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["object_type", "object_id", "at"], name="audit_object")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_label}: {self.get_action_display()}"

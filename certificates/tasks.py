@@ -1,0 +1,22 @@
+"""Celery tasks of the certificates app: telling people about a revocation decision."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+from orders.tasks import RETRY, _queue
+
+logger = logging.getLogger("portal.certificates")
+
+
+@shared_task(**RETRY)
+def revocation_notice_send(request_id: int) -> None:
+    from certificates.emails import revocation_notice_send as send
+
+    send(request_id)
+
+
+def revocation_notice_queue(request_id: int) -> bool:
+    return _queue(revocation_notice_send, request_id)

@@ -1,0 +1,105 @@
+"""Issuing the certificate of an approved order (issue 5, SPEC.md §9).
+
+The subject comes from the validated registration data (country, registered
+name, ``NTRNL-<KvK>``, OIN) and the order's validated names, never from the
+CSR's subject; only the CSR's public key is used. One certificate per order:
+the order row is locked, and ``Certificate.order`` is unique.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from django.db import transaction
+
+from audit.models import Action
+from audit.services import audit_record
+from certificates.ca import IssueRequest, ca_backend
+from certificates.models import Certificate, IssuingCA, Kind
+from certificates.services import certificate_record
+from certificates.x509_fields import fingerprint
+from orders.models import Order
+
+logger = logging.getLogger("portal.orders")
+
+
+def issue_request(order: Order) -> IssueRequest:
+    """What the CA is asked to certify for ``order``: validated data only."""
+    subscriber = order.subscriber
+    csr = x509.load_pem_x509_csr(order.csr_pem.encode())
+    subject_fields = (order.csr_details or {}).get("subject_fields", {})
+    needs_place = order.product.requires_locality
+    not_after: datetime | None = None
+    if order.renews is not None and _is_replacement(order):
+        not_after = order.renews.not_after
+    return IssueRequest(
+        product_code=order.product.code,
+        country=subscriber.country,
+        organization=subscriber.name,
+        organization_identifier=f"NTRNL-{subscriber.kvk_number}",
+        subject_serial=subscriber.oin,
+        common_name=order.common_name,
+        dns_names=tuple(order.sans),
+        public_key_der=csr.public_key().public_bytes(
+            Encoding.DER, PublicFormat.SubjectPublicKeyInfo
+        ),
+        validity_days=order.product.validity_days,
+        not_after=not_after,
+        # certSIGN OV names the place: the registered city; the province as the
+        # CSR gave it (the registration has none).
+        locality=subscriber.city if needs_place else "",
+        state=subject_fields.get("ST", "") if needs_place else "",
+    )
+
+
+def _is_replacement(order: Order) -> bool:
+    # A renewal gets a fresh validity period; a replacement (a campaign,
+    # issue 7 of the replacement plan) keeps the old expiry. Not yet ordered.
+    return False
+
+
+def order_issue(order_id: int) -> Certificate | None:
+    """Issue the certificate of an approved order once; ``None`` if it is not approved.
+
+    A second run (double click, retried task) finds the certificate and returns it.
+    """
+    with transaction.atomic():
+        order = (
+            Order.objects.select_for_update(of=("self",))
+            .select_related("subscriber", "product", "renews", "contact_person")
+            .filter(pk=order_id)
+            .first()
+        )
+        if order is None:
+            return None
+        existing = Certificate.objects.filter(order=order).first()
+        if existing is not None or order.state != Order.State.APPROVED:
+            return existing
+        issued = ca_backend().issue(issue_request(order))
+        issuing_ca = IssuingCA.objects.get(fingerprint=fingerprint(issued.issuing_ca))
+        certificate = certificate_record(
+            subscriber=order.subscriber,
+            certificate=issued.certificate,
+            kind=Kind.SERVER,
+            issuing_ca=issuing_ca,
+            product=order.product,
+            certificate_manager=order.certificate_manager,
+            requested_by=order.contact_person,
+        )
+        certificate.order = order
+        certificate.save(update_fields=["order"])
+        order.state = Order.State.ISSUED
+        order.save(update_fields=["state", "updated_at"])
+        audit_record(
+            action=Action.ORDER_ISSUED,
+            obj=order,
+            label=order.reference,
+            state_before=Order.State.APPROVED,
+            state_after=Order.State.ISSUED,
+            details={"serial": certificate.serial, "certificate": certificate.pk},
+        )
+    logger.info("Order %s issued as certificate %s", order.reference, certificate.serial)
+    return certificate

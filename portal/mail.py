@@ -1,0 +1,43 @@
+"""Sending an e-mail exactly once per row (STYLE.md 7: the database row is the truth)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from django.core.mail import EmailMessage
+from django.db import models, transaction
+from django.utils import timezone
+
+Row = TypeVar("Row", bound=models.Model)
+
+
+def send_once(
+    model: type[Row], pk: int, sent_field: str, build: Callable[[Row], EmailMessage | None]
+) -> bool:
+    """Send what ``build`` makes for row ``pk`` unless ``sent_field`` says it was sent.
+
+    The row stays locked while the mail server takes the message and the
+    field is set, so two runs never both send. ``build`` returns ``None``
+    when there is nothing to send (yet). ``False`` when nothing was sent.
+    """
+    with transaction.atomic():
+        row = model.objects.select_for_update(of=("self",)).filter(pk=pk).first()
+        if row is None or getattr(row, sent_field) is not None:
+            return False
+        message = build(row)
+        if message is None:
+            return False
+        message.send()
+        setattr(row, sent_field, timezone.now())
+        row.save(update_fields=[sent_field])
+    return True
+
+
+def stable_message_id(key: str) -> str:
+    """The same Message-ID for every attempt, so a mail server or client can drop the
+    copy a crash between sending and recording might cause."""
+    from django.conf import settings
+
+    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "localhost"
+    return f"<{key}@{domain}>"

@@ -1,0 +1,605 @@
+"""The built-in CA (certificates/ca/local.py): the server profile of SPEC.md §9 and its CRLs.
+
+Checked with the real openssl and with pkilint: ETSI EN 319 412 (NCP-w, legal
+person) for the PKIoverheid products, CA/B Forum OV for certSIGN OV.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from cryptography.x509.oid import (
+    AuthorityInformationAccessOID,
+    ExtendedKeyUsageOID,
+    ExtensionOID,
+    NameOID,
+)
+from django.conf import settings as django_settings
+from pkilint import etsi, finding_filter, loader
+from pkilint.cabf import cabf_crl, serverauth
+from pkilint.cabf.serverauth import serverauth_constants
+from pkilint.etsi import etsi_constants
+from pkilint.pkix import certificate as pkix_certificate
+from pkilint.pkix import create_attribute_decoder, create_extension_decoder, extension, name
+from pkilint.pkix import crl as pkix_crl
+from pkilint.validation import ValidationFindingSeverity
+
+from certificates import demo_pki
+from certificates.ca import CAUnavailable, IssuedCertificate, IssueRequest, ca_backend
+from certificates.ca.local import CRL_VALIDITY, PRODUCT_PROFILES, LocalCA
+from certificates.models import IssuingCA, Kind, Product, RevocationReason
+from certificates.services import certificate_mark_revoked, certificate_record
+from certificates.x509_fields import fingerprint
+from organisations.models import Subscriber
+from portal.client_certificate import local_crls
+from tests.certificates.csr_factory import fresh_ec_key, make_csr, rsa_key
+
+OIN = "00000003123456780000"
+# A publication point as a deployment has it: pkilint rightly refuses the demo
+# default http://localhost/crl (see test_pkilint_flags_only_the_demo_urls_...).
+PUBLIC_CRL_BASE_URL = "http://crl.certificaatportaal.nl"
+
+
+@pytest.fixture(autouse=True)
+def ca_dirs(settings, pki_dir: Path, tmp_path: Path) -> Path:
+    settings.PORTAL_CA_DIR = pki_dir / "ca"
+    settings.PORTAL_CRL_DIR = tmp_path / "crl"
+    return pki_dir
+
+
+def spki(key: object) -> bytes:
+    return key.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)  # type: ignore[attr-defined]
+
+
+def issue_request(key: object = None, **overrides: object) -> IssueRequest:
+    """A pkio-private request for Voorbeeld B.V., from its registration data."""
+    fields: dict[str, object] = {
+        "product_code": "pkio-private",
+        "country": "NL",
+        "organization": "Voorbeeld B.V.",
+        "organization_identifier": "NTRNL-12345678",
+        "subject_serial": OIN,
+        "common_name": "www.voorbeeld.nl",
+        "dns_names": ("www.voorbeeld.nl", "voorbeeld.nl"),
+        "public_key_der": spki(key or rsa_key()),
+        "validity_days": 1095,
+    }
+    return IssueRequest(**{**fields, **overrides})  # type: ignore[arg-type]
+
+
+def issue(key: object = None, **overrides: object) -> IssuedCertificate:
+    return LocalCA().issue(issue_request(key, **overrides))
+
+
+def openssl(*args: str) -> subprocess.CompletedProcess[str]:
+    # Debian's openssl is part of the toolchain: missing, the test fails.
+    binary = shutil.which("openssl")
+    assert binary is not None, "openssl not found"
+    return subprocess.run([binary, *args], capture_output=True, text=True)
+
+
+def write_pem(path: Path, certificate: x509.Certificate) -> Path:
+    path.write_bytes(certificate.public_bytes(Encoding.PEM))
+    return path
+
+
+def ca_certificate(slug: str) -> x509.Certificate:
+    path = django_settings.PORTAL_PKI_DIR / "ca" / f"{slug}.crt"
+    return x509.load_pem_x509_certificate(path.read_bytes())
+
+
+def ext(certificate: x509.Certificate, oid: x509.ObjectIdentifier) -> x509.Extension:
+    return certificate.extensions.get_extension_for_oid(oid)
+
+
+# --- Issuing ---------------------------------------------------------------
+
+
+def test_issued_certificate_verifies_up_to_the_g1_root(pki_dir, tmp_path):
+    issued = issue()
+
+    result = openssl(
+        "verify",
+        "-CAfile",
+        str(pki_dir / "ca" / "g1-root.crt"),
+        "-untrusted",
+        str(pki_dir / "ca" / "g1-services.crt"),
+        str(write_pem(tmp_path / "cert.pem", issued.certificate)),
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip().endswith(": OK")
+
+
+def test_it_reports_the_issuing_ca_and_the_chain_up_to_the_root():
+    issued = issue()
+
+    services, root = ca_certificate("g1-services"), ca_certificate("g1-root")
+    assert issued.issuing_ca == services
+    assert issued.chain == (services, root)
+    issued.certificate.verify_directly_issued_by(services)
+
+
+def test_subject_is_built_from_the_request_never_from_the_csr():
+    # The CSR names another organisation and adds fields of its own; only
+    # its public key is used.
+    key = rsa_key()
+    csr = x509.load_pem_x509_csr(
+        make_csr(
+            key,
+            cn="evil.example",
+            o="Evil Corp",
+            oin="99999999999999999999",
+            extra_attrs=[x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, "Attacker")],
+        )
+    )
+    request = issue_request(
+        public_key_der=csr.public_key().public_bytes(
+            Encoding.DER, PublicFormat.SubjectPublicKeyInfo
+        )
+    )
+
+    certificate = LocalCA().issue(request).certificate
+
+    assert certificate.subject == x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "NL"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Voorbeeld B.V."),
+            x509.NameAttribute(NameOID.ORGANIZATION_IDENTIFIER, "NTRNL-12345678"),
+            x509.NameAttribute(NameOID.SERIAL_NUMBER, OIN),
+            x509.NameAttribute(NameOID.COMMON_NAME, "www.voorbeeld.nl"),
+        ]
+    )
+    for planted in ("Evil", "evil.example", "Attacker", "9999"):
+        assert planted not in certificate.subject.rfc4514_string()
+    assert certificate.public_key() == csr.public_key() == key.public_key()
+
+
+def test_locality_and_state_are_in_the_subject_only_when_given():
+    certificate = issue(
+        product_code="certsign-ov", validity_days=199, locality="Rotterdam", state="Zuid-Holland"
+    ).certificate
+
+    assert [a.oid for a in certificate.subject] == [
+        NameOID.COUNTRY_NAME,
+        NameOID.STATE_OR_PROVINCE_NAME,
+        NameOID.LOCALITY_NAME,
+        NameOID.ORGANIZATION_NAME,
+        NameOID.ORGANIZATION_IDENTIFIER,
+        NameOID.SERIAL_NUMBER,
+        NameOID.COMMON_NAME,
+    ]
+    assert certificate.subject.get_attributes_for_oid(NameOID.LOCALITY_NAME)[0].value == (
+        "Rotterdam"
+    )
+    assert not issue().certificate.subject.get_attributes_for_oid(NameOID.LOCALITY_NAME)
+
+
+def test_it_has_the_server_profile_extensions():
+    certificate = issue().certificate
+    services = ca_certificate("g1-services")
+
+    assert {e.oid for e in certificate.extensions} == {
+        ExtensionOID.BASIC_CONSTRAINTS,
+        ExtensionOID.KEY_USAGE,
+        ExtensionOID.EXTENDED_KEY_USAGE,
+        ExtensionOID.SUBJECT_ALTERNATIVE_NAME,
+        ExtensionOID.CERTIFICATE_POLICIES,
+        ExtensionOID.SUBJECT_KEY_IDENTIFIER,
+        ExtensionOID.AUTHORITY_KEY_IDENTIFIER,
+        ExtensionOID.AUTHORITY_INFORMATION_ACCESS,
+        ExtensionOID.CRL_DISTRIBUTION_POINTS,
+    }
+    basic = ext(certificate, ExtensionOID.BASIC_CONSTRAINTS)
+    assert basic.critical and basic.value == x509.BasicConstraints(ca=False, path_length=None)
+    usage = ext(certificate, ExtensionOID.KEY_USAGE)
+    assert usage.critical
+    assert usage.value.digital_signature and usage.value.key_encipherment
+    assert not any(
+        getattr(usage.value, bit)
+        for bit in [
+            "content_commitment",
+            "data_encipherment",
+            "key_agreement",
+            "key_cert_sign",
+            "crl_sign",
+        ]
+    )
+    assert list(ext(certificate, ExtensionOID.EXTENDED_KEY_USAGE).value) == [
+        ExtendedKeyUsageOID.SERVER_AUTH,
+        ExtendedKeyUsageOID.CLIENT_AUTH,
+    ]
+    assert ext(certificate, ExtensionOID.SUBJECT_ALTERNATIVE_NAME).value.get_values_for_type(
+        x509.DNSName
+    ) == ["www.voorbeeld.nl", "voorbeeld.nl"]
+    policies = ext(certificate, ExtensionOID.CERTIFICATE_POLICIES).value
+    assert [p.policy_identifier.dotted_string for p in policies] == [demo_pki.POLICY_PRIVATE_SERVER]
+    assert ext(certificate, ExtensionOID.SUBJECT_KEY_IDENTIFIER).value == (
+        x509.SubjectKeyIdentifier.from_public_key(rsa_key().public_key())
+    )
+    assert ext(certificate, ExtensionOID.AUTHORITY_KEY_IDENTIFIER).value.key_identifier == (
+        services.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value.digest
+    )
+    (aia,) = ext(certificate, ExtensionOID.AUTHORITY_INFORMATION_ACCESS).value
+    assert aia.access_method == AuthorityInformationAccessOID.CA_ISSUERS
+    assert aia.access_location.value == "http://localhost/crl/g1-services.crt"
+    (point,) = ext(certificate, ExtensionOID.CRL_DISTRIBUTION_POINTS).value
+    assert [n.value for n in point.full_name] == [demo_pki.crl_url("g1-services")]
+    assert {e.oid for e in certificate.extensions if e.critical} == {
+        ExtensionOID.BASIC_CONSTRAINTS,
+        ExtensionOID.KEY_USAGE,
+    }
+    assert certificate.signature_hash_algorithm.name == "sha256"
+
+
+def test_an_ec_key_gets_digital_signature_only():
+    certificate = issue(fresh_ec_key(), product_code="pkio-trial", validity_days=90).certificate
+
+    usage = certificate.extensions.get_extension_for_class(x509.KeyUsage).value
+
+    assert usage.digital_signature
+    assert not usage.key_encipherment
+
+
+def test_the_crl_url_follows_the_setting(settings):
+    settings.PORTAL_CRL_BASE_URL = PUBLIC_CRL_BASE_URL
+    certificate = issue().certificate
+
+    (point,) = ext(certificate, ExtensionOID.CRL_DISTRIBUTION_POINTS).value
+    assert point.full_name[0].value == f"{PUBLIC_CRL_BASE_URL}/g1-services.crl"
+
+
+def test_the_default_crl_base_url_is_the_demo_pkis(settings):
+    assert settings.PORTAL_CRL_BASE_URL == demo_pki.CRL_BASE_URL
+
+
+def test_serial_numbers_are_random_positive_and_16_bytes():
+    serials = {issue().certificate.serial_number for _ in range(8)}
+
+    assert len(serials) == 8
+    for serial in serials:
+        assert 2**120 <= serial < 2**127  # DER: 16 bytes, the sign bit clear
+        assert len(serial.to_bytes(16, "big", signed=True)) == 16
+
+
+def test_validity_is_the_products_days_backdated_one_minute():
+    before = dt.datetime.now(dt.UTC)
+    certificate = issue(validity_days=90).certificate
+
+    not_before = certificate.not_valid_before_utc
+    assert before - dt.timedelta(minutes=1, seconds=2) <= not_before <= before
+    # Counted as RFC 5280 does, both ends included: exactly 90 days.
+    assert certificate.not_valid_after_utc - not_before + dt.timedelta(seconds=1) == (
+        dt.timedelta(days=90)
+    )
+
+
+def test_not_after_never_passes_the_issuing_cas_end():
+    services = ca_certificate("g1-services")
+
+    certificate = issue(validity_days=100_000).certificate
+
+    assert certificate.not_valid_after_utc == services.not_valid_after_utc
+
+
+def test_a_replacement_keeps_the_replaced_certificates_expiry():
+    expiry = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(days=400)
+
+    certificate = issue(not_after=expiry).certificate
+
+    assert certificate.not_valid_after_utc == expiry
+
+
+@pytest.mark.django_db
+def test_every_product_is_issued_by_the_g1_private_services_ca():
+    codes = sorted(Product.objects.values_list("code", flat=True))
+
+    assert codes == sorted(PRODUCT_PROFILES)
+    for code in codes:
+        assert issue(product_code=code, validity_days=90).issuing_ca == (
+            ca_certificate("g1-services")
+        )
+
+
+def test_an_unknown_product_is_refused():
+    with pytest.raises(CAUnavailable, match="nope"):
+        issue(product_code="nope")
+
+
+def test_a_missing_ca_key_makes_the_ca_unavailable(settings, pki_dir, tmp_path):
+    ca_dir = tmp_path / "ca"
+    ca_dir.mkdir()
+    shutil.copy(pki_dir / "ca" / "g1-services.crt", ca_dir)
+    settings.PORTAL_CA_DIR = ca_dir
+
+    with pytest.raises(CAUnavailable, match=r"no g1-services\.key"):
+        issue()
+
+
+def test_without_any_ca_directory_the_ca_is_unavailable(settings):
+    settings.PORTAL_CA_DIR = None
+    settings.PORTAL_PKI_DIR = None
+
+    with pytest.raises(CAUnavailable, match="PORTAL_CA_DIR"):
+        issue()
+
+
+def test_the_ca_dir_follows_the_pki_dir_when_not_set(settings, pki_dir):
+    settings.PORTAL_CA_DIR = None
+
+    assert issue().issuing_ca == ca_certificate("g1-services")
+
+
+def test_ca_backend_is_the_configured_class(settings):
+    assert isinstance(ca_backend(), LocalCA)
+    assert ca_backend() is ca_backend()
+
+
+# --- pkilint ---------------------------------------------------------------
+
+ETSI_NCP_W_LEGAL = etsi_constants.CertificateType.NCP_W_LEGAL_PERSON_FINAL_CERTIFICATE
+CABF_OV = serverauth_constants.CertificateType.OV_FINAL_CERTIFICATE
+
+
+def lint(certificate: x509.Certificate, certificate_type: object) -> list[tuple[str, str]]:
+    """pkilint's findings as (severity, code), printed in full for the test log."""
+    document = loader.RFC5280CertificateDocumentLoader().load_der_document(
+        certificate.public_bytes(Encoding.DER), "issued"
+    )
+    if isinstance(certificate_type, etsi_constants.CertificateType):
+        validator = pkix_certificate.create_pkix_certificate_validator_container(
+            etsi.create_decoding_validators(certificate_type),
+            etsi.create_validators(certificate_type),
+        )
+        filters = etsi.create_etsi_finding_filters(certificate_type)
+    else:
+        validator = pkix_certificate.create_pkix_certificate_validator_container(
+            serverauth.create_decoding_validators(),
+            serverauth.create_validators(certificate_type),
+        )
+        filters = serverauth.create_serverauth_finding_filters(certificate_type)
+    results, _ = finding_filter.filter_results(filters, validator.validate(document.root))
+    return findings(results)
+
+
+def findings(results: object) -> list[tuple[str, str]]:
+    found = []
+    for result in results:  # type: ignore[attr-defined]
+        for description in result.finding_descriptions:
+            print(f"{result.validator} @ {result.node.path}: {description!r}")
+            found.append((description.finding.severity.name, description.finding.code))
+    return found
+
+
+def errors(found: list[tuple[str, str]]) -> list[str]:
+    serious = {ValidationFindingSeverity.FATAL.name, ValidationFindingSeverity.ERROR.name}
+    return sorted(code for severity, code in found if severity in serious)
+
+
+@pytest.mark.parametrize(
+    ("product_code", "validity_days", "linter", "place"),
+    [
+        ("pkio-private", 1095, ETSI_NCP_W_LEGAL, {}),
+        ("pkio-digipoort", 1095, ETSI_NCP_W_LEGAL, {}),
+        ("pkio-trial", 90, ETSI_NCP_W_LEGAL, {}),
+        ("certsign-ov", 199, CABF_OV, {"locality": "Rotterdam", "state": "Zuid-Holland"}),
+    ],
+)
+def test_pkilint_finds_no_errors(settings, product_code, validity_days, linter, place):
+    settings.PORTAL_CRL_BASE_URL = PUBLIC_CRL_BASE_URL
+    certificate = issue(product_code=product_code, validity_days=validity_days, **place)
+
+    assert errors(lint(certificate.certificate, linter)) == []
+
+
+def test_pkilint_finds_no_errors_for_an_ec_key(settings):
+    settings.PORTAL_CRL_BASE_URL = PUBLIC_CRL_BASE_URL
+    certificate = issue(fresh_ec_key(), product_code="pkio-trial", validity_days=90)
+
+    assert lint(certificate.certificate, ETSI_NCP_W_LEGAL) == [
+        ("INFO", "pkix.subject_key_identifier_method_1_identified")
+    ]
+
+
+def test_pkilint_flags_only_the_demo_urls_with_the_default_base_url():
+    # http://localhost/... is fine for the demo, never for a deployment.
+    assert errors(lint(issue().certificate, ETSI_NCP_W_LEGAL)) == sorted(
+        ["etsi.internal_domain_name", "pkix.invalid_uri_syntax"] * 2
+    )
+
+
+def test_the_cabf_linter_only_objects_to_what_pkioverheid_private_is_not(settings):
+    # PKIoverheid Private Services is no publicly-trusted TLS: no CA/B Forum
+    # policy OID, three years, no L/ST. That is why it is linted against ETSI.
+    settings.PORTAL_CRL_BASE_URL = PUBLIC_CRL_BASE_URL
+
+    assert errors(lint(issue().certificate, CABF_OV)) == [
+        "cabf.serverauth.certificate_validity_period_exceeds_200_days",
+        "cabf.serverauth.subscriber_missing_reserved_policy_oid",
+        "cabf.serverauth.subscriber_stateprovince_and_locality_missing",
+    ]
+
+
+# --- CRL -------------------------------------------------------------------
+
+
+def g1_services() -> x509.Certificate:
+    return ca_certificate("g1-services")
+
+
+def record(issued: IssuedCertificate):  # noqa: ANN201
+    return certificate_record(
+        subscriber=Subscriber.objects.get(kvk_number="12345678"),
+        certificate=issued.certificate,
+        kind=Kind.SERVER,
+        issuing_ca=IssuingCA.objects.get(fingerprint=fingerprint(issued.issuing_ca)),
+        product=Product.objects.get(code="pkio-private"),
+    )
+
+
+def revoke(issued: IssuedCertificate, reason: RevocationReason = RevocationReason.KEY_COMPROMISE):  # noqa: ANN201
+    return certificate_mark_revoked(
+        certificate=record(issued), reason=reason, revoked_at=dt.datetime.now(dt.UTC)
+    )
+
+
+def load_crl(der: bytes) -> x509.CertificateRevocationList:
+    return x509.load_der_x509_crl(der)
+
+
+@pytest.mark.django_db
+def test_a_revoked_certificate_is_on_the_crl_with_its_reason(tmp_path):
+    issued = issue()
+    revoke(issued)
+    (tmp_path / "crl.der").write_bytes(LocalCA().crl(g1_services()))
+
+    text = openssl("crl", "-inform", "DER", "-in", str(tmp_path / "crl.der"), "-text", "-noout")
+
+    assert text.returncode == 0, text.stderr
+    assert f"Serial Number: {issued.certificate.serial_number:X}" in text.stdout
+    assert "Key Compromise" in text.stdout
+
+
+@pytest.mark.django_db
+def test_openssl_refuses_a_revoked_certificate_with_the_crl(pki_dir, tmp_path):
+    revoked, valid = issue(), issue()
+    revoke(revoked)
+    crl = load_crl(LocalCA().crl(g1_services()))
+    (tmp_path / "crl.pem").write_bytes(crl.public_bytes(Encoding.PEM))
+
+    def verify(certificate: x509.Certificate) -> subprocess.CompletedProcess[str]:
+        return openssl(
+            "verify",
+            "-crl_check",
+            "-CRLfile",
+            str(tmp_path / "crl.pem"),
+            "-CAfile",
+            str(pki_dir / "ca" / "g1-root.crt"),
+            "-untrusted",
+            str(pki_dir / "ca" / "g1-services.crt"),
+            str(write_pem(tmp_path / "leaf.pem", certificate)),
+        )
+
+    refused = verify(revoked.certificate)
+    assert refused.returncode != 0
+    assert "certificate revoked" in refused.stdout + refused.stderr
+    accepted = verify(valid.certificate)
+    assert accepted.returncode == 0, accepted.stdout + accepted.stderr
+
+
+@pytest.mark.django_db
+def test_the_crl_is_signed_by_the_ca_and_fresh():
+    before = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    services = g1_services()
+
+    crl = load_crl(LocalCA().crl(services))
+
+    assert crl.issuer == services.subject
+    assert crl.is_signature_valid(services.public_key())  # type: ignore[arg-type]
+    assert before <= crl.last_update_utc <= dt.datetime.now(dt.UTC)
+    assert crl.next_update_utc - crl.last_update_utc == CRL_VALIDITY
+    assert crl.extensions.get_extension_for_class(
+        x509.AuthorityKeyIdentifier
+    ).value.key_identifier == (
+        services.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value.digest
+    )
+    assert crl.signature_hash_algorithm.name == "sha256"
+
+
+@pytest.mark.django_db
+def test_the_crl_number_increases():
+    first = load_crl(LocalCA().crl(g1_services()))
+    second = load_crl(LocalCA().crl(g1_services()))
+
+    number = lambda crl: crl.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number  # noqa: E731
+    assert number(second) > number(first)
+
+
+@pytest.mark.django_db
+def test_the_crl_lists_the_seeded_revoked_server_certificate():
+    crl = load_crl(LocalCA().crl(g1_services()))
+
+    seeded = IssuingCA.objects.get(fingerprint=fingerprint(g1_services())).certificates.get(
+        common_name="ingetrokken.voorbeeld.nl"
+    )
+    entry = crl.get_revoked_certificate_by_serial_number(int(seeded.serial, 16))
+    assert entry is not None
+    assert entry.revocation_date_utc == seeded.revoked_at
+    assert entry.extensions.get_extension_for_class(x509.CRLReason).value.reason == (
+        x509.ReasonFlags.key_compromise
+    )
+
+
+@pytest.mark.django_db
+def test_an_unspecified_reason_is_left_out_of_the_entry():
+    issued = issue()
+    revoke(issued, RevocationReason.UNSPECIFIED)
+
+    crl = load_crl(LocalCA().crl(g1_services()))
+
+    entry = crl.get_revoked_certificate_by_serial_number(issued.certificate.serial_number)
+    assert entry is not None
+    assert len(entry.extensions) == 0
+
+
+@pytest.mark.django_db
+def test_the_persons_ca_crl_keeps_the_revoked_demo_client(pki_dir):
+    persons = ca_certificate(demo_pki.PERSONS_CA)
+    client = demo_pki.client_certificate(pki_dir, "revoked")
+
+    crl = load_crl(LocalCA().crl(persons))
+
+    assert crl.get_revoked_certificate_by_serial_number(client.serial_number) is not None
+    maximo = demo_pki.client_certificate(pki_dir, "maximo")
+    assert crl.get_revoked_certificate_by_serial_number(maximo.serial_number) is None
+
+
+@pytest.mark.django_db
+def test_the_crl_passes_pkilints_br_crl_profile(tmp_path):
+    revoke(issue())
+    document = loader.RFC5280CertificateListDocumentLoader().load_der_document(
+        LocalCA().crl(g1_services()), "crl"
+    )
+    crl_type = pkix_crl.CertificateRevocationListType.CRL
+    validator = pkix_crl.create_pkix_crl_validator_container(
+        [
+            create_attribute_decoder(name.ATTRIBUTE_TYPE_MAPPINGS),
+            create_extension_decoder(extension.EXTENSION_MAPPINGS),
+        ],
+        [
+            pkix_crl.create_issuer_validator_container([]),
+            pkix_crl.create_validity_validator_container(
+                [cabf_crl.create_validity_period_validator(crl_type)]
+            ),
+            pkix_crl.create_extensions_validator_container([]),
+            cabf_crl.CabfCrlReasonCodeAllowlistValidator(crl_type),
+        ],
+    )
+
+    assert errors(findings(validator.validate(document.root))) == []
+
+
+@pytest.mark.django_db
+def test_revoke_writes_the_crl_where_the_login_check_reads_it(settings, tmp_path):
+    crl_dir = tmp_path / "login-crls"
+    settings.PORTAL_CRL_DIR = crl_dir
+    issued = issue()
+    revoke(issued)
+
+    LocalCA().revoke(
+        issuing_ca=issued.issuing_ca,
+        serial_number=issued.certificate.serial_number,
+        reason=x509.ReasonFlags.key_compromise,
+        revoked_at=dt.datetime.now(dt.UTC),
+    )
+
+    assert sorted(p.name for p in crl_dir.iterdir()) == ["g1-services.crl"]
+    (crl,) = local_crls(crl_dir)
+    assert crl.issuer == issued.issuing_ca.subject
+    assert crl.get_revoked_certificate_by_serial_number(issued.certificate.serial_number)

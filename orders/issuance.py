@@ -9,7 +9,6 @@ the order row is locked, and ``Certificate.order`` is unique.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
@@ -32,9 +31,6 @@ def issue_request(order: Order) -> IssueRequest:
     csr = x509.load_pem_x509_csr(order.csr_pem.encode())
     subject_fields = (order.csr_details or {}).get("subject_fields", {})
     needs_place = order.product.requires_locality
-    not_after: datetime | None = None
-    if order.renews is not None and _is_replacement(order):
-        not_after = order.renews.not_after
     return IssueRequest(
         product_code=order.product.code,
         country=subscriber.country,
@@ -46,19 +42,15 @@ def issue_request(order: Order) -> IssueRequest:
         public_key_der=csr.public_key().public_bytes(
             Encoding.DER, PublicFormat.SubjectPublicKeyInfo
         ),
+        # A renewal gets the product's full validity. (A replacement in a
+        # campaign would pass the replaced certificate's expiry as not_after;
+        # the portal does not order replacements yet.)
         validity_days=order.product.validity_days,
-        not_after=not_after,
         # certSIGN OV names the place: the registered city; the province as the
         # CSR gave it (the registration has none).
         locality=subscriber.city if needs_place else "",
         state=subject_fields.get("ST", "") if needs_place else "",
     )
-
-
-def _is_replacement(order: Order) -> bool:
-    # A renewal gets a fresh validity period; a replacement (a campaign,
-    # issue 7 of the replacement plan) keeps the old expiry. Not yet ordered.
-    return False
 
 
 def order_issue(order_id: int) -> Certificate | None:

@@ -139,3 +139,23 @@ def test_download_file_name_is_safe(client, login_as):
     response = client.get(reverse("certificate_download", args=[certificate.pk, "pem"]))
     disposition = response["Content-Disposition"]
     assert disposition == 'attachment; filename="evil_._x.pem"'
+
+
+def test_pkcs7_download_holds_the_whole_chain_for_openssl(client, login_as, tmp_path):
+    login_as("maximo")
+    certificate = cert("www.voorbeeld.nl")
+    response = client.get(reverse("certificate_download", args=[certificate.pk, "p7b"]))
+    assert response["Content-Type"] == "application/x-pkcs7-certificates"
+    assert response["Content-Disposition"].endswith('.p7b"')
+    (tmp_path / "c.p7b").write_bytes(response.content)
+    out = subprocess.run(
+        ["openssl", "pkcs7", "-inform", "DER", "-in", tmp_path / "c.p7b", "-print_certs"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    printed = x509.load_pem_x509_certificates(out.stdout.encode())
+    assert [c.serial_number for c in printed] == [
+        int(certificate.serial, 16),
+        *(ca.certificate.loaded.serial_number for ca in certificate.issuing_ca.chain()),
+    ]

@@ -6,7 +6,7 @@ import logging
 
 from celery import shared_task
 
-from orders.tasks import RETRY, _queue
+from orders.tasks import RETRY, queue_task
 
 logger = logging.getLogger("portal.certificates")
 
@@ -19,4 +19,4 @@ def revocation_notice_send(request_id: int) -> None:
 
 
 def revocation_notice_queue(request_id: int) -> bool:
-    return _queue(revocation_notice_send, request_id)
+    return queue_task(revocation_notice_send, request_id)

@@ -54,7 +54,7 @@ def order_issue(order_id: int) -> None:
     from orders.issuance import order_issue as issue
 
     if issue(order_id) is not None:
-        _queue(order_certificate_send, order_id)
+        queue_task(order_certificate_send, order_id)
 
 
 @shared_task(**RETRY)
@@ -67,7 +67,7 @@ def order_rejection_send(order_id: int) -> None:
     emails.rejection_send(order_id)
 
 
-def _queue(task, order_id: int) -> bool:  # noqa: ANN001
+def queue_task(task, order_id: int) -> bool:  # noqa: ANN001
     """Hand a task to the broker; never fails the caller (the order is already placed)."""
     try:
         task.delay(order_id)
@@ -80,19 +80,19 @@ def _queue(task, order_id: int) -> bool:  # noqa: ANN001
 
 
 def documents_queue(order_id: int) -> bool:
-    return _queue(order_documents_create, order_id)
+    return queue_task(order_documents_create, order_id)
 
 
 def confirmation_queue(order_id: int) -> bool:
-    return _queue(order_confirmation_send, order_id)
+    return queue_task(order_confirmation_send, order_id)
 
 
 def issue_queue(order_id: int) -> bool:
-    return _queue(order_issue, order_id)
+    return queue_task(order_issue, order_id)
 
 
 def rejection_queue(order_id: int) -> bool:
-    return _queue(order_rejection_send, order_id)
+    return queue_task(order_rejection_send, order_id)
 
 
 @shared_task(acks_late=True)
@@ -133,7 +133,7 @@ def orders_sweep(grace_seconds: int | None = None) -> dict[str, int]:
     for order_id in unissued:
         issue_queue(order_id)
     for order_id in undelivered:
-        _queue(order_certificate_send, order_id)
+        queue_task(order_certificate_send, order_id)
     for order_id in unrejected:
         rejection_queue(order_id)
     counts = {

@@ -24,6 +24,13 @@ class Action(models.TextChoices):
     REVOCATION_REQUESTED = "revocation_requested", _("Intrekking aangevraagd")
     REVOCATION_EXECUTED = "revocation_executed", _("Intrekking uitgevoerd")
     REVOCATION_REJECTED = "revocation_rejected", _("Intrekkingsverzoek afgewezen")
+    CHANGE_SUBMITTED = "change_submitted", _("Wijzigingsformulier ingediend")
+    CHANGE_APPROVED = "change_approved", _("Wijziging goedgekeurd en doorgevoerd")
+    CHANGE_REJECTED = "change_rejected", _("Wijziging afgekeurd")
+    REGISTRATION_CHANGED = "registration_changed", _("Registratiegegevens gewijzigd")
+    MANAGER_UPDATED = "manager_updated", _("Certificaatbeheerder gewijzigd")
+    MANAGER_DEACTIVATED = "manager_deactivated", _("Certificaatbeheerder gedeactiveerd")
+    MANAGEMENT_TRANSFERRED = "management_transferred", _("Beheer van certificaten overgedragen")
 
 
 class AuditEntry(models.Model):

@@ -31,6 +31,7 @@ from certificates.selectors import (
 )
 from certificates.services import RevocationNotPossible, revocation_request_create
 from orders.selectors import renewals_submitted
+from organisations.authorisation import Action, action_required
 from portal.access import person_required
 
 
@@ -165,7 +166,7 @@ def _open_revocation(certificate: Certificate) -> RevocationRequest | None:
 
 
 @require_http_methods(["GET", "POST"])
-@person_required
+@action_required(Action.REVOKE)
 def certificate_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     """ "Intrekken" (manual §3.1): a revocation request for the back office."""
     certificate = certificate_for_subscriber(
@@ -240,7 +241,7 @@ def _iso(value: object) -> str:
 
 
 @require_GET
-@person_required
+@action_required(Action.EXPORT)
 def server_csv(request: HttpRequest) -> StreamingHttpResponse:
     """Exactly the filtered list of the overview, every page, streamed."""
     filters = ServerCertificateFilterForm(request.GET or None).filters()

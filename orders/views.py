@@ -16,11 +16,12 @@ from orders.forms import RenewalStartForm
 from orders.models import OrderDocuments
 from orders.selectors import order_for_subscriber, orders_for_subscriber, renewals_submitted
 from orders.wizards import SESSION_RENEWAL_CONFIRMED
+from organisations.authorisation import Action, action_required
 from portal.access import person_required
 
 
 @require_http_methods(["GET", "POST"])
-@person_required
+@action_required(Action.RENEW)
 def renewal_start(request: HttpRequest, pk: int) -> HttpResponse:
     """The seed's start screen: the old certificate's data and the warning (manual §3.2).
 

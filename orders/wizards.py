@@ -36,6 +36,7 @@ from orders.services import (
     RenewalAlreadyOpen,
     order_place,
 )
+from organisations.authorisation import DENIED_MESSAGES, Action, allowed, denied
 from portal.access import person_required
 
 STEPS = [
@@ -77,8 +78,11 @@ class ServerOrderWizard(SessionWizardView):
     # no file ever goes to the wizard's storage.
     file_storage = None
     certificate: Certificate | None = None
+    action = Action.ORDER
 
     def dispatch(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        if not allowed(request.person, self.action):
+            return denied(request, DENIED_MESSAGES["default"])
         self.subscriber = request.person.subscriber
         response = self.setup_order(**kwargs)
         if response is not None:
@@ -337,6 +341,8 @@ class ServerOrderWizard(SessionWizardView):
 
 class RenewalWizard(ServerOrderWizard):
     """Verlengen: everything prefilled from the certificate, CN and product fixed (manual §3.2)."""
+
+    action = Action.RENEW
 
     def setup_order(self, *, pk: int) -> HttpResponse | None:
         certificate = certificate_for_subscriber(

@@ -6,7 +6,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from certificates.models import Certificate, Kind, Product, Status
-from organisations.models import Subscriber
+from organisations.models import Person, Subscriber
 
 # Sort keys of the overview's column headings (manual §3.1).
 SERVER_SORTS = {
@@ -30,9 +30,18 @@ def server_certificates(
     name_part: str = "",
     sort: str = "expiry",
     descending: bool = False,
+    requested_by: Person | None = None,
+    managed_by: Person | None = None,
 ) -> QuerySet[Certificate]:
-    """The Servercertificaten overview: one subscriber's server certificates, filtered."""
-    certificates = Certificate.objects.filter(subscriber=subscriber, kind=Kind.SERVER)
+    """The Servercertificaten overview: one subscriber's server certificates, filtered.
+
+    ``requested_by`` / ``managed_by`` narrow it to one person (manual §7.4).
+    """
+    certificates = _for_person(
+        Certificate.objects.filter(subscriber=subscriber, kind=Kind.SERVER),
+        requested_by=requested_by,
+        managed_by=managed_by,
+    )
     if status == Status.VALID:
         certificates = certificates.valid()
     elif status == Status.EXPIRED:
@@ -45,6 +54,19 @@ def server_certificates(
         certificates = certificates.filter(common_name__icontains=name_part)
     order = SERVER_SORTS.get(sort, SERVER_SORTS["expiry"])
     return certificates.with_status().order_by(f"-{order}" if descending else order, "pk")
+
+
+def _for_person(
+    certificates: QuerySet[Certificate],
+    *,
+    requested_by: Person | None,
+    managed_by: Person | None,
+) -> QuerySet[Certificate]:
+    if requested_by is not None:
+        certificates = certificates.filter(requested_by=requested_by)
+    if managed_by is not None:
+        certificates = certificates.filter(certificate_manager=managed_by)
+    return certificates
 
 
 def certificate_for_subscriber(
@@ -79,14 +101,21 @@ def card_certificates(
     name_part: str = "",
     sort: str = "expiry",
     descending: bool = False,
+    requested_by: Person | None = None,
+    managed_by: Person | None = None,
 ) -> QuerySet[Certificate]:
     """The Persoons / Groeps / eSeal overviews (manual §4–6): one row per card.
 
     A card's row is its authenticity certificate (or, for an eSeal, its seal
-    certificate): the one whose validity the overview shows.
+    certificate): the one whose validity the overview shows. ``requested_by`` /
+    ``managed_by`` narrow it to one person (manual §7.4).
     """
-    certificates = Certificate.objects.filter(
-        subscriber=subscriber, kind=kind, card_usage__in=["authentication", "signature"]
+    certificates = _for_person(
+        Certificate.objects.filter(
+            subscriber=subscriber, kind=kind, card_usage__in=["authentication", "signature"]
+        ),
+        requested_by=requested_by,
+        managed_by=managed_by,
     )
     if kind != Kind.ESEAL:
         certificates = certificates.filter(card_usage="authentication")

@@ -32,6 +32,7 @@ from certificates.selectors import (
 from certificates.services import RevocationNotPossible, revocation_request_create
 from orders.selectors import renewals_submitted
 from organisations.authorisation import Action, action_required
+from organisations.selectors import PersonReport, person_report
 from portal.access import person_required
 
 
@@ -63,14 +64,35 @@ def _overview(
     )
 
 
+# What a report per person (manual §7.4) says the overview is narrowed to.
+REPORT_NOUNS = {
+    "server": gettext_lazy("servercertificaten"),
+    "personal": gettext_lazy("persoonlijke certificaten"),
+    "group": gettext_lazy("groepscertificaten"),
+    "eseal": gettext_lazy("eSeal certificaten"),
+}
+
+
+def _report_filters(report: PersonReport | None) -> dict[str, object]:
+    return report.filters() if report is not None else {}
+
+
 @require_GET
 @person_required
 def server_list(request: HttpRequest) -> HttpResponse:
     form = ServerCertificateFilterForm(request.GET or None)
+    report = person_report(subscriber=request.person.subscriber, params=request.GET)
     certificates = server_certificates(
-        subscriber=request.person.subscriber, **form.filters()
+        subscriber=request.person.subscriber, **form.filters(), **_report_filters(report)
     ).select_related("product")
-    return _overview(request, form, certificates, "certificates/server_list.html")
+    return _overview(
+        request,
+        form,
+        certificates,
+        "certificates/server_list.html",
+        report=report,
+        report_noun=REPORT_NOUNS["server"],
+    )
 
 
 # Kind, page title and search heading of each card overview (manual §4.1, §5, §6).
@@ -105,8 +127,12 @@ def card_list(request: HttpRequest, kind: str) -> HttpResponse:
     """Persoons, Groeps and eSeal overviews (manual §4.1, §5, §6)."""
     card_kind, title, heading = _card_kind(kind)
     form = CardFilterForm(request.GET or None)
+    report = person_report(subscriber=request.person.subscriber, params=request.GET)
     certificates = card_certificates(
-        subscriber=request.person.subscriber, kind=card_kind, **form.filters()
+        subscriber=request.person.subscriber,
+        kind=card_kind,
+        **form.filters(),
+        **_report_filters(report),
     )
     return _overview(
         request,
@@ -116,6 +142,8 @@ def card_list(request: HttpRequest, kind: str) -> HttpResponse:
         kind=kind,
         title=title,
         heading=heading,
+        report=report,
+        report_noun=REPORT_NOUNS[kind],
     )
 
 
@@ -246,6 +274,7 @@ def server_csv(request: HttpRequest) -> StreamingHttpResponse:
     """Exactly the filtered list of the overview, every page, streamed."""
     filters = ServerCertificateFilterForm(request.GET or None).filters()
     subscriber = request.person.subscriber
+    filters.update(_report_filters(person_report(subscriber=subscriber, params=request.GET)))
     status_labels = dict(Status.choices)
     rows = (
         server_certificates(subscriber=subscriber, **filters)

@@ -25,6 +25,7 @@ from certificates.models import Certificate, Product
 from orders.models import Order
 from orders.tasks import documents_queue
 from organisations.models import Person, Subscriber
+from organisations.services import ManagerData, manager_create
 
 logger = logging.getLogger("portal.orders")
 
@@ -55,14 +56,8 @@ class KeyAlreadyOrdered(OrderNotPlaced):
     """Another open order holds the same public key."""
 
 
-@dataclass(frozen=True)
-class NewManager:
-    """A certificate manager registered in step 2; created only when the order is placed."""
-
-    given_name: str
-    surname: str
-    email: str
-    phone: str
+# A certificate manager registered in step 2; created only when the order is placed.
+NewManager = ManagerData
 
 
 @dataclass(frozen=True)
@@ -76,27 +71,6 @@ class LoginCertificateData:
 def order_reference() -> str:
     """``S`` + 17 digits like the seed's S20240209211100661: time to the second, 3 random digits."""
     return "S" + timezone.localtime().strftime("%Y%m%d%H%M%S") + f"{secrets.randbelow(1000):03d}"
-
-
-def manager_number() -> str:
-    """A new certificate manager's registration number, ``CB`` + 7 digits."""
-    return f"CB{secrets.randbelow(10**7):07d}"
-
-
-def _manager_create(*, subscriber: Subscriber, new_manager: NewManager) -> Person:
-    for _attempt in range(ATTEMPTS):
-        number = manager_number()
-        if not Person.objects.filter(manager_number=number).exists():
-            break
-    return Person.objects.create(
-        subscriber=subscriber,
-        given_name=new_manager.given_name,
-        surname=new_manager.surname,
-        email=new_manager.email,
-        phone=new_manager.phone,
-        manager_number=number,
-        identified=False,
-    )
 
 
 def _supported_language(code: str | None) -> str:
@@ -172,9 +146,9 @@ def order_place(
                         )
                     else:
                         replaces = None
-                order_manager = manager or _manager_create(
+                order_manager = manager or manager_create(
                     subscriber=subscriber,
-                    new_manager=new_manager,  # type: ignore[arg-type]
+                    data=new_manager,  # type: ignore[arg-type]
                 )
                 order = Order.objects.create(
                     reference=order_reference(),

@@ -57,6 +57,8 @@ class Subscriber(models.Model):
     iban = models.CharField(_("rekeningnummer"), max_length=34, blank=True)
     account_holder = models.CharField(_("rekeninghouder"), max_length=200, blank=True)
     vat_number = models.CharField(_("BTW-nummer"), max_length=20, blank=True)
+    # Set when the back office approves "Opzeggen abonnement" (registration.services).
+    cancelled_at = models.DateTimeField(_("abonnement opgezegd op"), null=True, blank=True)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from certificates.models import Certificate
 from organisations.models import Person, Subscriber
 
 
@@ -22,3 +28,72 @@ def registered_persons(*, subscriber: Subscriber) -> RegisteredPersons:
         contact_persons=[p for p in persons if p.is_contact_person],
         certificate_managers=[p for p in persons if p.is_certificate_manager],
     )
+
+
+def person_for_subscriber(*, subscriber: Subscriber, pk: object) -> Person:
+    """One person of this subscriber, or 404 (another subscriber's person is not found)."""
+    try:
+        pk = int(str(pk))
+    except ValueError:
+        raise Http404 from None
+    person = subscriber.persons.filter(pk=pk).first()
+    if person is None:
+        raise Http404
+    return person
+
+
+def active_managers(*, subscriber: Subscriber) -> QuerySet[Person]:
+    """The subscriber's active certificate managers: what "Wijzigen Certificaatbeheerders"
+    works on (manual §7.3), identified or not."""
+    return subscriber.persons.filter(
+        manager_number__isnull=False, status=Person.Status.ACTIVE
+    ).order_by("surname", "given_name")
+
+
+def certificates_still_managed(*, manager: Person) -> QuerySet[Certificate]:
+    """The certificates a manager must hand over before deactivation (manual §7.3).
+
+    "Geldig" as the overviews show it: not revoked and not yet expired, of any
+    kind (server, group, eSeal, personal). Expired and revoked certificates stay
+    with the manager who managed them: they need no one any more and keep
+    their history.
+    """
+    return Certificate.objects.filter(
+        certificate_manager=manager, revoked_at__isnull=True, not_after__gt=timezone.now()
+    )
+
+
+# Query parameters of the reports per person (manual §7.4) on the overviews.
+REQUESTED_BY = "aangevraagd_door"
+MANAGED_BY = "beheerder"
+
+
+@dataclass(frozen=True)
+class PersonReport:
+    """An overview narrowed to one person: what they requested, or what they manage."""
+
+    person: Person
+    parameter: str
+
+    @property
+    def managed(self) -> bool:
+        return self.parameter == MANAGED_BY
+
+    def filters(self) -> dict[str, Person]:
+        """Keyword arguments for the certificate selectors."""
+        return {"managed_by" if self.managed else "requested_by": self.person}
+
+
+def person_report(*, subscriber: Subscriber, params: Mapping[str, str]) -> PersonReport | None:
+    """The report per person asked for in ``params`` (manual §7.4), if any.
+
+    The person must be this subscriber's: anyone else's id, a second person
+    filter, or garbage is a 404, never another subscriber's data.
+    """
+    asked = [name for name in (REQUESTED_BY, MANAGED_BY) if params.get(name)]
+    if not asked:
+        return None
+    if len(asked) > 1:
+        raise Http404
+    person = person_for_subscriber(subscriber=subscriber, pk=params[asked[0]])
+    return PersonReport(person=person, parameter=asked[0])

@@ -473,6 +473,7 @@ OFFICER_PERMISSIONS = {
     "orders": ["take_order", "approve_order", "reject_order"],
     "certificates": ["execute_revocationrequest", "reject_revocationrequest"],
     "audit": ["view_auditentry"],
+    "registration": ["view_changerequest", "approve_changerequest", "reject_changerequest"],
 }
 
 

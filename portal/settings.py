@@ -115,6 +115,7 @@ INSTALLED_APPS = [
     "orders",
     "sealing",
     "audit",
+    "registration",
 ]
 
 MIDDLEWARE = [
@@ -209,6 +210,10 @@ PORTAL_SWEEP_GRACE_SECONDS = envint("PORTAL_SWEEP_GRACE_SECONDS", 300)
 CELERY_BEAT_SCHEDULE = {
     "orders-sweep": {
         "task": "orders.tasks.orders_sweep",
+        "schedule": envint("PORTAL_SWEEP_INTERVAL_SECONDS", 120),
+    },
+    "registration-sweep": {
+        "task": "registration.tasks.registration_sweep",
         "schedule": envint("PORTAL_SWEEP_INTERVAL_SECONDS", 120),
     },
 }
@@ -316,6 +321,18 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = not STATIC_MANIFEST
+
+# --- Uploads --------------------------------------------------------------
+# Copies of ID documents (registration/id_documents.py): no URL serves them,
+# only the back office reads them through the portal. Never under what
+# WhiteNoise serves.
+PORTAL_UPLOAD_DIR = envpath("PORTAL_UPLOAD_DIR", VAR_DIR / "uploads", must_exist=False)
+for _served in (STATIC_ROOT, *(d[1] if isinstance(d, tuple) else d for d in STATICFILES_DIRS)):
+    if PORTAL_UPLOAD_DIR.resolve().is_relative_to(Path(_served).resolve()):
+        raise ImproperlyConfigured(
+            f"PORTAL_UPLOAD_DIR {PORTAL_UPLOAD_DIR} lies under {_served}, which is served as"
+            " static files"
+        )
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("certificates.urls")),
     path("", include("orders.urls")),
     path("", include("sealing.urls")),
+    path("organisatie/wijzigen/", include("registration.urls")),
     path("organisatie/", include("organisations.urls")),
     path("beheer/", admin.site.urls),
     # 404 unless DEBUG and PORTAL_DEV_LOGIN=1 (the view checks).

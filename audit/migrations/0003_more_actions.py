@@ -4,15 +4,35 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('audit', '0002_append_only'),
+        ("audit", "0002_append_only"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='auditentry',
-            name='action',
-            field=models.CharField(choices=[('order_placed', 'Bestelling geplaatst'), ('order_taken', 'In behandeling genomen'), ('order_approved', 'Goedgekeurd'), ('order_issued', 'Certificaat uitgegeven'), ('order_rejected', 'Afgekeurd'), ('order_cancelled', 'Geannuleerd'), ('revocation_requested', 'Intrekking aangevraagd'), ('revocation_executed', 'Intrekking uitgevoerd'), ('revocation_rejected', 'Intrekkingsverzoek afgewezen'), ('change_submitted', 'Wijzigingsformulier ingediend'), ('change_approved', 'Wijziging goedgekeurd en doorgevoerd'), ('change_rejected', 'Wijziging afgekeurd'), ('registration_changed', 'Registratiegegevens gewijzigd'), ('manager_updated', 'Certificaatbeheerder gewijzigd'), ('manager_deactivated', 'Certificaatbeheerder gedeactiveerd'), ('management_transferred', 'Beheer van certificaten overgedragen')], max_length=30, verbose_name='actie'),
+            model_name="auditentry",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("order_placed", "Bestelling geplaatst"),
+                    ("order_taken", "In behandeling genomen"),
+                    ("order_approved", "Goedgekeurd"),
+                    ("order_issued", "Certificaat uitgegeven"),
+                    ("order_rejected", "Afgekeurd"),
+                    ("order_cancelled", "Geannuleerd"),
+                    ("revocation_requested", "Intrekking aangevraagd"),
+                    ("revocation_executed", "Intrekking uitgevoerd"),
+                    ("revocation_rejected", "Intrekkingsverzoek afgewezen"),
+                    ("change_submitted", "Wijzigingsformulier ingediend"),
+                    ("change_approved", "Wijziging goedgekeurd en doorgevoerd"),
+                    ("change_rejected", "Wijziging afgekeurd"),
+                    ("registration_changed", "Registratiegegevens gewijzigd"),
+                    ("manager_updated", "Certificaatbeheerder gewijzigd"),
+                    ("manager_deactivated", "Certificaatbeheerder gedeactiveerd"),
+                    ("management_transferred", "Beheer van certificaten overgedragen"),
+                ],
+                max_length=30,
+                verbose_name="actie",
+            ),
         ),
     ]

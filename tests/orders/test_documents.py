@@ -211,7 +211,10 @@ def test_markup_in_user_text_stays_text_and_loads_nothing(db, tmp_path, fetches)
     pdf = _write(tmp_path / "evil.pdf", order)
 
     assert fetches == {
-        "served": [f"{sealing_pdf.DOCUMENT_BASE_URL}static/favicon.svg"],
+        "served": [
+            f"{sealing_pdf.DOCUMENT_BASE_URL}static/css/document.css",
+            f"{sealing_pdf.DOCUMENT_BASE_URL}static/favicon.svg",
+        ],
         "refused": [],
     }
     assert _embedded_files(pdf) == "0 embedded files"

@@ -73,7 +73,7 @@ def order_reference() -> str:
     return "S" + timezone.localtime().strftime("%Y%m%d%H%M%S") + f"{secrets.randbelow(1000):03d}"
 
 
-def _supported_language(code: str | None) -> str:
+def supported_language(code: str | None) -> str:
     try:
         return translation.get_supported_language_variant(code or "nl")
     except LookupError:
@@ -116,7 +116,7 @@ def order_place(
     if (manager is None) == (new_manager is None):
         raise ValueError("give exactly one of manager and new_manager")
     login_certificate = login_certificate or LoginCertificateData()
-    language = _supported_language(language)
+    language = supported_language(language)
     existing = Order.objects.filter(wizard_token=token).first()
     if existing is not None:
         raise OrderAlreadyPlaced(existing)

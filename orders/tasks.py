@@ -67,14 +67,14 @@ def order_rejection_send(order_id: int) -> None:
     emails.rejection_send(order_id)
 
 
-def queue_task(task, order_id: int) -> bool:  # noqa: ANN001
-    """Hand a task to the broker; never fails the caller (the order is already placed)."""
+def queue_task(task, row_id: int) -> bool:  # noqa: ANN001
+    """Hand a task to the broker; never fails the caller (the row is already committed)."""
     try:
-        task.delay(order_id)
+        task.delay(row_id)
     except Exception:
-        # Redis down, or (eager mode) the task itself failed: the order row
-        # still says what is missing, and the sweeper queues it again.
-        logger.exception("Could not queue %s for order %s", task.name, order_id)
+        # Redis down, or (eager mode) the task itself failed: the row still
+        # says what is missing, and a sweeper queues it again.
+        logger.exception("Could not queue %s for row %s", task.name, row_id)
         return False
     return True
 

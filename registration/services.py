@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from audit.models import Action
 from audit.services import audit_record
-from orders.services import LoginCertificateData, _supported_language
+from orders.services import LoginCertificateData, supported_language
 from organisations.authorisation import DENIED_MESSAGES, allowed
 from organisations.models import Person, Subscriber
 from registration.changes import (
@@ -130,7 +130,7 @@ def change_request_submit(
                     print_and_sign=needs_print_and_sign(sections),
                     login_certificate_issuer=login_certificate.issuer,
                     login_certificate_serial=login_certificate.serial,
-                    language=_supported_language(language),
+                    language=supported_language(language),
                 )
                 audit_record(
                     action=Action.CHANGE_SUBMITTED,

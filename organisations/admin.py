@@ -9,9 +9,12 @@ class VerifiedDomainInline(admin.TabularInline):
 
 
 class PersonInline(admin.TabularInline):
+    """Shown, not edited: persons' roles change through approved change requests."""
+
     model = Person
     extra = 0
-    fields = [
+    can_delete = False
+    readonly_fields = fields = [
         "given_name",
         "surname",
         "email",
@@ -22,9 +25,24 @@ class PersonInline(admin.TabularInline):
     ]
     show_change_link = True
 
+    def has_add_permission(self, request, obj=None) -> bool:  # noqa: ANN001
+        return False
+
+
+# The registration data (manual §7.1) changes only through an approved change
+# request (registration.services), which writes the audit log; the admin
+# shows it read-only, even to superusers. Verified domains are the back
+# office's own data.
+REGISTRATION_FIELDS = [
+    field.name
+    for field in Subscriber._meta.concrete_fields
+    if field.name not in ("id", "created_at", "updated_at")
+]
+
 
 @admin.register(Subscriber)
 class SubscriberAdmin(admin.ModelAdmin):
+    readonly_fields = REGISTRATION_FIELDS
     list_display = ["number", "name", "kvk_number", "oin", "city"]
     search_fields = ["number", "name", "kvk_number", "oin"]
     inlines = [VerifiedDomainInline, PersonInline]
@@ -49,6 +67,20 @@ class PersonAdmin(admin.ModelAdmin):
     list_filter = ["status", "is_representative", "contact_authorisation"]
     search_fields = ["given_name", "surname", "email", "manager_number", "subscriber__name"]
     list_select_related = ["subscriber"]
+    # Roles and contact data change through change requests and the managers
+    # form; the back office only confirms a new manager's identity here.
+    readonly_fields = [
+        "subscriber",
+        "given_name",
+        "surname",
+        "email",
+        "phone",
+        "job_title",
+        "status",
+        "is_representative",
+        "contact_authorisation",
+        "manager_number",
+    ]
     inlines = [LoginCertificateInline]
 
 

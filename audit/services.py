@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db import models
 
+from audit.context import request_address
 from audit.models import Action, AuditEntry
 
 SYSTEM = "systeem"
@@ -23,7 +24,8 @@ def audit_record(
     address: str | None = None,
     details: dict[str, Any] | None = None,
 ) -> AuditEntry:
-    """Add one entry. ``actor`` is a back-office user; customers and tasks give ``actor_label``."""
+    """Add one entry. ``actor`` is a back-office user; customers and tasks give
+    ``actor_label``. Without ``address`` the current request's is used."""
     if actor is not None and not actor_label:
         full_name = actor.get_full_name()
         actor_label = f"{actor.get_username()} ({full_name})" if full_name else actor.get_username()
@@ -36,6 +38,6 @@ def audit_record(
         object_label=label,
         state_before=state_before,
         state_after=state_after,
-        address=address or None,
+        address=address or request_address.get(),
         details=details or {},
     )

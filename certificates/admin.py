@@ -7,7 +7,6 @@ asks for a written reason, and running a decision on the ticked rows.
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
@@ -28,6 +27,7 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from audit.middleware import client_address
 from certificates.models import (
     Card,
     Certificate,
@@ -38,7 +38,6 @@ from certificates.models import (
 )
 from certificates.revocation import RequestAlreadyDecided, revocation_execute, revocation_reject
 from portal.admin_readonly import ReadOnlyAdmin
-from portal.middleware import from_trusted_proxy
 
 
 @admin.register(IssuingCA)
@@ -277,18 +276,6 @@ class NoteForm(forms.Form):
 def waiting_time(since: datetime) -> str:
     """ "3 dagen", "5 uur": how long a row has been waiting in the queue."""
     return timesince(since, timezone.now(), depth=1)
-
-
-def client_address(request: HttpRequest) -> str | None:
-    """The officer's address for the audit log. Behind nginx REMOTE_ADDR is nginx itself;
-    nginx (a trusted proxy) passes the client's address as X-Forwarded-For."""
-    if from_trusted_proxy(request):
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").rpartition(",")[2].strip()
-        try:
-            return str(ipaddress.ip_address(forwarded))
-        except ValueError:
-            pass
-    return request.META.get("REMOTE_ADDR") or None
 
 
 class RevocationStateFilter(WorkQueueStateFilter):

@@ -19,13 +19,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from audit.middleware import client_address
 from audit.selectors import history_of
-from certificates.admin import (
-    WorkQueueAdmin,
-    WorkQueueStateFilter,
-    client_address,
-    waiting_time,
-)
+from certificates.admin import WorkQueueAdmin, WorkQueueStateFilter, waiting_time
 from certificates.csr import CsrExpectations, CsrRejected, csr_check
 from certificates.models import Certificate
 from orders.models import Order, OrderDocuments

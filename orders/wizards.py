@@ -36,7 +36,7 @@ from orders.services import (
     RenewalAlreadyOpen,
     order_place,
 )
-from organisations.authorisation import DENIED_MESSAGES, Action, allowed, denied
+from organisations.authorisation import Action, denied, refusal
 from portal.access import person_required
 
 STEPS = [
@@ -81,8 +81,9 @@ class ServerOrderWizard(SessionWizardView):
     action = Action.ORDER
 
     def dispatch(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-        if not allowed(request.person, self.action):
-            return denied(request, DENIED_MESSAGES["default"])
+        reason = refusal(request.person, self.action)
+        if reason is not None:
+            return denied(request, reason)
         self.subscriber = request.person.subscriber
         response = self.setup_order(**kwargs)
         if response is not None:

@@ -81,7 +81,15 @@ DENIED_MESSAGES = {
         "Deze optie is alleen beschikbaar als u bent ingelogd als Bevoegd Vertegenwoordiger."
     ),
     "default": _("U bent niet geautoriseerd voor deze actie."),
+    "cancelled": _(
+        "Het abonnement van uw organisatie is opgezegd. U kunt geen certificaten meer "
+        "bestellen of verlengen; bestaande certificaten kunt u nog inzien, downloaden en "
+        "intrekken."
+    ),
 }
+
+# What a cancelled subscription (an approved "Opzeggen abonnement") no longer allows.
+ENDS_WITH_SUBSCRIPTION = frozenset({Action.ORDER, Action.RENEW})
 
 
 def roles_of(person: Person) -> frozenset[Role]:
@@ -98,9 +106,21 @@ def roles_of(person: Person) -> frozenset[Role]:
     return frozenset(roles)
 
 
+def refusal(person: Person | None, action: Action) -> object | None:
+    """Why ``person`` may not do ``action`` (a message), or ``None`` when they may.
+
+    A person with several roles gets the union of what the roles allow.
+    """
+    if person is None or not roles_of(person) & MATRIX[action]:
+        return DENIED_MESSAGES["default"]
+    if action in ENDS_WITH_SUBSCRIPTION and person.subscriber.cancelled_at is not None:
+        return DENIED_MESSAGES["cancelled"]
+    return None
+
+
 def allowed(person: Person | None, action: Action) -> bool:
-    """May ``person`` do ``action``? A person with several roles gets the union."""
-    return person is not None and bool(roles_of(person) & MATRIX[action])
+    """May ``person`` do ``action``?"""
+    return refusal(person, action) is None
 
 
 def allowed_actions(person: Person | None) -> frozenset[Action]:
@@ -126,8 +146,11 @@ def action_required(
         @person_required
         @wraps(view)
         def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-            if not allowed(request.person, action):
-                return denied(request, DENIED_MESSAGES[message])
+            reason = refusal(request.person, action)
+            if reason is not None:
+                if reason is DENIED_MESSAGES["default"]:
+                    reason = DENIED_MESSAGES[message]
+                return denied(request, reason)
             return view(request, *args, **kwargs)
 
         return wrapper

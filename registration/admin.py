@@ -19,8 +19,9 @@ from django.urls import path, reverse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 
+from audit.middleware import client_address
 from audit.selectors import history_of
-from certificates.admin import WorkQueueAdmin, WorkQueueStateFilter, client_address, waiting_time
+from certificates.admin import WorkQueueAdmin, WorkQueueStateFilter, waiting_time
 from registration.changes import describe
 from registration.emails import change_form_filename
 from registration.id_documents import open_id_document

@@ -9,9 +9,9 @@ from django.contrib.auth import get_user_model
 from django.db import DatabaseError, transaction
 from django.test import RequestFactory
 
+from audit.middleware import client_address
 from audit.models import Action, AuditEntry
 from audit.selectors import history_of
-from certificates.admin import client_address
 from certificates.models import Certificate, RevocationReason
 from certificates.services import revocation_request_create
 from organisations.models import Person

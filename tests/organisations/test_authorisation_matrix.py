@@ -17,7 +17,7 @@ from django.test import Client
 from certificates.models import Card, Certificate
 from orders.models import Order
 from organisations.authorisation import MATRIX, Action, Role, allowed
-from organisations.models import Person
+from organisations.models import Person, Subscriber
 from tests.orders.placing import place_order
 from tests.registration.submitting import address_change, submit_change
 
@@ -161,3 +161,24 @@ def test_the_outsider_gets_a_404_on_every_object_of_voorbeeld(client: Client, lo
     login_as("frank")
     for url in urls:
         assert client.get(url).status_code == 404, url
+
+
+def test_a_cancelled_subscription_ends_ordering_and_renewing_but_not_revoking(
+    client: Client, login_as
+):
+    www = _www()
+    Subscriber.objects.filter(pk=www.subscriber_id).update(cancelled_at="2026-11-01T12:00:00+01:00")
+    login_as("maximo")
+
+    for url in [
+        "/servercertificaten/nieuw/pkio/",
+        f"/servercertificaten/{www.pk}/verlengen/",
+        f"/servercertificaten/{www.pk}/verlengen/formulier/",
+    ]:
+        response = client.get(url)
+        assert response.status_code == 403, url
+        assert "Het abonnement van uw organisatie is opgezegd" in response.content.decode()
+    assert client.get(f"/servercertificaten/{www.pk}/intrekken/").status_code == 200
+    overview = client.get("/servercertificaten/").content.decode()
+    assert 'data-testid="subscription-cancelled"' in overview
+    assert 'data-testid="new-pkio"' not in overview

@@ -217,6 +217,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "registration.tasks.registration_sweep",
         "schedule": envint("PORTAL_SWEEP_INTERVAL_SECONDS", 120),
     },
+    "id-documents-sweep": {
+        "task": "registration.tasks.id_documents_sweep",
+        "schedule": 3600,
+    },
 }
 
 # --- Authentication -------------------------------------------------------

@@ -57,6 +57,7 @@ import os
 import re
 import secrets
 import tempfile
+import time
 import warnings
 from dataclasses import dataclass
 from io import BytesIO
@@ -358,3 +359,16 @@ def _pdf_findings(trailer: generic.DictionaryObject) -> set[str]:
         elif isinstance(obj, generic.ArrayObject):
             stack.extend(obj.raw_get(index) for index in range(len(obj)))
     return findings
+
+
+def stored_names_older_than(age_seconds: float) -> list[str]:
+    """Stored ID copies whose file is older than ``age_seconds`` (for the orphan sweep)."""
+    directory = _id_dir()
+    if not directory.is_dir():
+        return []
+    cutoff = time.time() - age_seconds
+    return sorted(
+        path.name
+        for path in directory.iterdir()
+        if _STORED_NAME.fullmatch(path.name) and path.stat().st_mtime < cutoff
+    )

@@ -104,3 +104,38 @@ def registration_sweep(grace_seconds: int | None = None) -> dict[str, int]:
     if any(counts.values()):
         logger.warning("Registration sweeper re-queued %s", counts)
     return counts
+
+
+# A wizard lives in a session (PORTAL_SESSION_SECONDS, 30 minutes); an ID copy
+# older than a day that no change request names was abandoned with its wizard.
+ORPHAN_AGE_SECONDS = 24 * 3600
+
+
+@shared_task(acks_late=True)
+def id_documents_sweep() -> int:
+    """Delete ID copies that no change request refers to (an abandoned wizard's uploads)."""
+    from registration.id_documents import delete_id_document, stored_names_older_than
+    from registration.models import ChangeRequest
+
+    candidates = stored_names_older_than(ORPHAN_AGE_SECONDS)
+    if not candidates:
+        return 0
+    referenced = set()
+    for sections in ChangeRequest.objects.values_list("sections", flat=True).iterator():
+        referenced.update(_stored_names(sections))
+    orphans = [name for name in candidates if name not in referenced]
+    for name in orphans:
+        delete_id_document(name)
+    if orphans:
+        logger.info("Deleted %s ID copies no change request refers to", len(orphans))
+    return len(orphans)
+
+
+def _stored_names(value: object) -> list[str]:
+    """Every ``stored_name`` anywhere in a change request's sections."""
+    if isinstance(value, dict):
+        names = [value["stored_name"]] if isinstance(value.get("stored_name"), str) else []
+        return names + [name for item in value.values() for name in _stored_names(item)]
+    if isinstance(value, list):
+        return [name for item in value for name in _stored_names(item)]
+    return []

@@ -27,7 +27,6 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from audit.middleware import client_address
 from certificates.models import (
     Card,
     Certificate,
@@ -435,9 +434,7 @@ class RevocationRequestAdmin(WorkQueueAdmin):
         self.decide_each(
             request,
             rows,
-            lambda row: revocation_execute(
-                request_id=row.pk, officer=request.user, address=client_address(request)
-            ),
+            lambda row: revocation_execute(request_id=row.pk, officer=request.user),
             refused=RequestAlreadyDecided,
             refused_message=_already_decided,
             done_message=_executed,
@@ -459,9 +456,7 @@ class RevocationRequestAdmin(WorkQueueAdmin):
         self.decide_each(
             request,
             rows,
-            lambda row: revocation_reject(
-                request_id=row.pk, officer=request.user, note=note, address=client_address(request)
-            ),
+            lambda row: revocation_reject(request_id=row.pk, officer=request.user, note=note),
             refused=RequestAlreadyDecided,
             refused_message=_already_decided,
             done_message=_declined,

@@ -19,7 +19,6 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from audit.middleware import client_address
 from audit.selectors import history_of
 from certificates.admin import WorkQueueAdmin, WorkQueueStateFilter, waiting_time
 from certificates.csr import CsrExpectations, CsrRejected, csr_check
@@ -227,9 +226,7 @@ class OrderAdmin(WorkQueueAdmin):
         self.decide_each(
             request,
             orders,
-            lambda order: service(
-                order_id=order.pk, officer=request.user, address=client_address(request)
-            ),
+            lambda order: service(order_id=order.pk, officer=request.user),
             refused=TransitionNotAllowed,
             refused_message=_not_now,
             done_message=done,
@@ -255,7 +252,6 @@ class OrderAdmin(WorkQueueAdmin):
                 order_id=order.pk,
                 officer=request.user,
                 reason=reason,
-                address=client_address(request),
             ),
             refused=TransitionNotAllowed,
             refused_message=_not_now,

@@ -19,7 +19,6 @@ from django.urls import path, reverse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 
-from audit.middleware import client_address
 from audit.selectors import history_of
 from certificates.admin import WorkQueueAdmin, WorkQueueStateFilter, waiting_time
 from registration.changes import describe
@@ -203,7 +202,6 @@ class ChangeRequestAdmin(WorkQueueAdmin):
                 lambda row: change_request_approve(
                     change_request_id=row.pk,
                     officer=request.user,
-                    address=client_address(request),
                 ),
                 refused=ChangeAlreadyDecided,
                 refused_message=_already_decided,
@@ -236,7 +234,6 @@ class ChangeRequestAdmin(WorkQueueAdmin):
                 change_request_id=row.pk,
                 officer=request.user,
                 reason=reason,
-                address=client_address(request),
             ),
             refused=ChangeAlreadyDecided,
             refused_message=_already_decided,

@@ -65,6 +65,7 @@ def main() -> None:
 
     from certificates import demo_pki
     from certificates.models import Certificate
+    from core import proxy_secret
     from portal import demo_data
     from portal.middleware import CERT_HEADER, VERIFY_HEADER
 
@@ -77,6 +78,7 @@ def main() -> None:
     settings.PORTAL_PKI_DIR = pki
     settings.PORTAL_SEAL_KEY = pki / "seal.key"
     settings.PORTAL_SEAL_CERT = pki / "seal.crt"
+    settings.PORTAL_PROXY_SECRET = proxy_secret.read(pki / proxy_secret.SECRET_FILE)
     old = setup_databases(verbosity=0, interactive=False)
     try:
         demo_data.seed(pki)
@@ -107,7 +109,10 @@ def main() -> None:
 
         from urllib.parse import quote
 
-        client = Client(HTTP_X_FORWARDED_PROTO="https")
+        client = Client(
+            HTTP_X_FORWARDED_PROTO="https",
+            **{proxy_secret.META_KEY: settings.PORTAL_PROXY_SECRET},
+        )
         client.defaults[CERT_HEADER] = quote((pki / "clients/maximo.crt").read_text(), safe="")
         client.defaults[VERIFY_HEADER] = "SUCCESS"
 

@@ -27,6 +27,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from certificates.x509_fields import UZI_OTHERNAME_OID
+from core import proxy_secret
 
 P12_PASSWORD = b"demo"
 CRL_BASE_URL = "http://localhost/crl"
@@ -487,6 +488,7 @@ def _write_crls(pki: DemoPKI, revoked: dict[str, list[x509.Certificate]]) -> Non
 def build(out: Path) -> DemoPKI:
     """Create (or complete) the demo PKI in ``out``; returns what it holds."""
     out.mkdir(parents=True, exist_ok=True)
+    proxy_secret.ensure(out)  # nginx -> portal, core/proxy_secret.py
     pki = DemoPKI(out=out)
     _ensure_cas(pki)
     roots = [pki.cas[s.slug].certificate for s in CAS if s.parent is None]

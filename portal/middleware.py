@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import ipaddress
 import logging
 from collections.abc import Callable
@@ -10,6 +11,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 from certificates.x509_fields import fingerprint
+from core import proxy_secret
 from organisations.models import Person
 from portal import client_certificate
 from portal.backends import ClientCertificateBackend
@@ -25,12 +27,34 @@ SESSION_LOGGED_OUT = "portal_logged_out"
 SESSION_DEV_PERSON = "portal_dev_person_id"
 
 
-def from_trusted_proxy(request: HttpRequest) -> bool:
+def untrusted_because(request: HttpRequest) -> str | None:
+    """Why forwarded headers (client certificate, X-Forwarded-*) do not count, or None.
+
+    They count only from nginx: from a PORTAL_TRUSTED_PROXIES address *and*
+    with the deployment's proxy secret (core/proxy_secret.py), because any
+    local process reaches gunicorn on loopback too (issue 11, point 7).
+    Without a configured secret nothing counts.
+    """
+    address = request.META.get("REMOTE_ADDR", "")
     try:
-        address = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
+        trusted = any(
+            ipaddress.ip_address(address) in network for network in settings.PORTAL_TRUSTED_PROXIES
+        )
     except ValueError:
-        return False
-    return any(address in network for network in settings.PORTAL_TRUSTED_PROXIES)
+        trusted = False
+    if not trusted:
+        return f"untrusted address {address}"
+    secret = settings.PORTAL_PROXY_SECRET
+    if not secret:
+        return "no proxy secret configured (PORTAL_PROXY_SECRET_FILE)"
+    supplied = request.META.get(proxy_secret.META_KEY, "")
+    if not hmac.compare_digest(supplied.encode(errors="replace"), secret.encode()):
+        return f"missing or wrong proxy secret from {address}"
+    return None
+
+
+def from_trusted_proxy(request: HttpRequest) -> bool:
+    return untrusted_because(request) is None
 
 
 def log_out(request: HttpRequest) -> None:
@@ -46,7 +70,7 @@ def log_in_again(request: HttpRequest) -> None:
 
 
 class ProxyHeadersMiddleware:
-    """Forget X-Forwarded-Proto unless nginx (a trusted proxy) sent it.
+    """Forget X-Forwarded-Proto unless nginx (a trusted proxy with the secret) sent it.
 
     Django's SECURE_PROXY_SSL_HEADER believes the header from anyone who
     reaches the app; only the proxy may say the request came over HTTPS.
@@ -64,7 +88,7 @@ class ProxyHeadersMiddleware:
 class ClientCertificateMiddleware:
     """Sets ``request.person`` (or None) and ``request.login_failure``.
 
-    1. The forwarded headers count only from PORTAL_TRUSTED_PROXIES.
+    1. The forwarded headers count only from nginx (``untrusted_because``).
     2. Verify must be SUCCESS and the certificate passes our own checks.
     3. The certificate maps to a registered person (backends.py).
     4. The session is bound to the certificate's fingerprint: a different
@@ -86,11 +110,9 @@ class ClientCertificateMiddleware:
         session = request.session
         verify = request.META.get(VERIFY_HEADER, "")
         pem = request.META.get(CERT_HEADER, "")
-        if (verify or pem) and not from_trusted_proxy(request):
+        if (verify or pem) and (untrusted := untrusted_because(request)):
             logger.warning(
-                "Client-certificate headers from untrusted address %s ignored (path %s)",
-                request.META.get("REMOTE_ADDR"),
-                request.path,
+                "Client-certificate headers ignored: %s (path %s)", untrusted, request.path
             )
             verify = pem = ""
 

@@ -99,7 +99,10 @@ HEADERS = """\
             proxy_set_header X-Forwarded-Host "";
             # Always set from the TLS session, never from the client.
             proxy_set_header X-SSL-Client-Cert $ssl_client_escaped_cert;
-            proxy_set_header X-SSL-Client-Verify $ssl_client_verify;"""
+            proxy_set_header X-SSL-Client-Verify $ssl_client_verify;
+            # X-Portal-Proxy-Secret: proves to the portal that nginx sent these
+            # headers (core/proxy_secret.py); the secret stays in the PKI directory.
+            include @PKI@/proxy-secret.conf;"""
 
 
 def render(

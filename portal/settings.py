@@ -16,6 +16,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from core import proxy_secret
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("PORTAL_VAR_DIR", BASE_DIR / "var"))
 
@@ -233,6 +235,15 @@ AUTH_PASSWORD_VALIDATORS = [
 PORTAL_TRUSTED_PROXIES = envnetworks("PORTAL_TRUSTED_PROXIES", "127.0.0.1,::1")
 
 PORTAL_PKI_DIR = envpath("PORTAL_PKI_DIR")
+# nginx proves a request came through it with this secret (core/proxy_secret.py):
+# without it no forwarded header counts, so nobody logs in with a certificate.
+PORTAL_PROXY_SECRET_FILE = envpath("PORTAL_PROXY_SECRET_FILE") or (
+    PORTAL_PKI_DIR / proxy_secret.SECRET_FILE if PORTAL_PKI_DIR is not None else None
+)
+try:
+    PORTAL_PROXY_SECRET = proxy_secret.read(PORTAL_PROXY_SECRET_FILE)
+except proxy_secret.ProxySecretError as error:
+    raise ImproperlyConfigured(str(error)) from None
 
 
 def _pki_default(name: str) -> Path | None:

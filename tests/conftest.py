@@ -16,6 +16,7 @@ import pytest
 from django.conf import settings
 
 from certificates import demo_pki
+from core import proxy_secret
 from organisations.models import Person
 from portal import demo_data
 from portal.middleware import CERT_HEADER, VERIFY_HEADER
@@ -30,6 +31,8 @@ def pki_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     settings.PORTAL_CRL_DIR = out / "crl"
     settings.PORTAL_SEAL_KEY = out / "seal.key"
     settings.PORTAL_SEAL_CERT = out / "seal.crt"
+    settings.PORTAL_PROXY_SECRET_FILE = out / proxy_secret.SECRET_FILE
+    settings.PORTAL_PROXY_SECRET = proxy_secret.read(settings.PORTAL_PROXY_SECRET_FILE)
     return out
 
 
@@ -55,12 +58,18 @@ def _pki_settings(request: pytest.FixtureRequest, pki_dir: Path) -> Iterator[Non
     settings.PORTAL_CRL_DIR = before
 
 
+def forwarded_by_nginx() -> dict[str, str]:
+    """What nginx adds to every request it forwards (as WSGI keys): HTTPS, and the
+    proxy secret without which no forwarded header counts (core/proxy_secret.py)."""
+    return {"HTTP_X_FORWARDED_PROTO": "https", proxy_secret.META_KEY: settings.PORTAL_PROXY_SECRET}
+
+
 @pytest.fixture
 def client():  # noqa: ANN201
-    """The Django test client as the app sees nginx: HTTPS forwarded."""
+    """The Django test client as the app sees nginx: HTTPS forwarded, with the secret."""
     from django.test import Client
 
-    return Client(HTTP_X_FORWARDED_PROTO="https")
+    return Client(**forwarded_by_nginx())
 
 
 def pem_header(pki_dir: Path, slug: str) -> str:

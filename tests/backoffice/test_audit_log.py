@@ -15,6 +15,7 @@ from audit.selectors import history_of
 from certificates.models import Certificate, RevocationReason
 from certificates.services import revocation_request_create
 from organisations.models import Person
+from tests.conftest import forwarded_by_nginx
 from tests.orders.placing import place_order
 
 pytestmark = pytest.mark.django_db
@@ -91,12 +92,20 @@ def test_every_decision_in_the_admin_is_in_the_audit_log(
 
 def test_the_address_is_the_officers_only_through_a_trusted_proxy():
     factory = RequestFactory()
-    via_nginx = factory.post("/", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR=OFFICER_ADDRESS)
-    direct = factory.post("/", REMOTE_ADDR="198.51.100.1", HTTP_X_FORWARDED_FOR=OFFICER_ADDRESS)
-    garbage = factory.post("/", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="<script>")
+    nginx = forwarded_by_nginx()
+    via_nginx = factory.post(
+        "/", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR=OFFICER_ADDRESS, **nginx
+    )
+    direct = factory.post(
+        "/", REMOTE_ADDR="198.51.100.1", HTTP_X_FORWARDED_FOR=OFFICER_ADDRESS, **nginx
+    )
+    # Another process on the host: a trusted address, but without nginx's secret.
+    local = factory.post("/", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR=OFFICER_ADDRESS)
+    garbage = factory.post("/", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="<script>", **nginx)
 
     assert client_address(via_nginx) == OFFICER_ADDRESS
     assert client_address(direct) == "198.51.100.1"
+    assert client_address(local) == "127.0.0.1"
     assert client_address(garbage) == "127.0.0.1"
 
 

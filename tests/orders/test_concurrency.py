@@ -66,9 +66,9 @@ def run_together(work: Callable[[int], object]) -> list[object]:
 
 def test_twenty_posts_of_the_same_wizard_submission_place_one_order(committed_db, pki_dir):
     from portal.middleware import CERT_HEADER, VERIFY_HEADER
-    from tests.conftest import pem_header
+    from tests.conftest import forwarded_by_nginx, pem_header
 
-    client = Client(HTTP_X_FORWARDED_PROTO="https")
+    client = Client(**forwarded_by_nginx())
     client.defaults[CERT_HEADER] = pem_header(pki_dir, "joost")
     client.defaults[VERIFY_HEADER] = "SUCCESS"
     victor = Person.objects.get(manager_number="CB9505784")
@@ -82,7 +82,7 @@ def test_twenty_posts_of_the_same_wizard_submission_place_one_order(committed_db
     )
 
     def submit(_index: int) -> object:
-        twin = Client(HTTP_X_FORWARDED_PROTO="https")
+        twin = Client(**forwarded_by_nginx())
         twin.defaults.update(client.defaults)
         twin.cookies = client.cookies
         response = post_step(twin, url, prefix, "afronding", {"token": token})

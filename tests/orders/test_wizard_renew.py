@@ -165,9 +165,9 @@ def test_a_renewal_placed_meanwhile_is_not_replaced_unseen(client, login_as):
     from django.test import Client
 
     from portal.middleware import CERT_HEADER, VERIFY_HEADER
-    from tests.conftest import pem_header
+    from tests.conftest import forwarded_by_nginx, pem_header
 
-    herman = Client(HTTP_X_FORWARDED_PROTO="https")
+    herman = Client(**forwarded_by_nginx())
     herman.defaults[CERT_HEADER] = pem_header(settings.PORTAL_PKI_DIR, "herman")
     herman.defaults[VERIFY_HEADER] = "SUCCESS"
     hermans = renew(herman, www)

@@ -8,9 +8,10 @@ import pytest
 from django.urls import reverse
 
 from certificates.models import Certificate
+from core import proxy_secret
 from organisations.models import LoginCertificate, Person
 from portal.middleware import CERT_HEADER, SESSION_FINGERPRINT, VERIFY_HEADER
-from tests.conftest import pem_header
+from tests.conftest import forwarded_by_nginx, pem_header
 
 pytestmark = pytest.mark.django_db
 
@@ -86,6 +87,55 @@ def test_trusted_proxies_setting_decides(client, pki_dir, settings):
     assert from_proxy.status_code == 200
     direct = client.get(reverse("home"), REMOTE_ADDR="127.0.0.1", secure=True, **headers)
     assert failure_of(direct) == "no_certificate"
+
+
+def maximo_forwarded(pki_dir, secret: str | None) -> dict[str, str]:  # noqa: ANN001
+    """Maximo's public certificate as nginx forwards it, with ``secret`` (None: none)."""
+    headers = {CERT_HEADER: pem_header(pki_dir, "maximo"), VERIFY_HEADER: "SUCCESS"}
+    if secret is not None:
+        headers[proxy_secret.META_KEY] = secret
+    return headers
+
+
+def test_the_proxy_secret_from_a_trusted_address_logs_in(pki_dir, settings):
+    from django.test import Client
+
+    forwarded = maximo_forwarded(pki_dir, settings.PORTAL_PROXY_SECRET)
+    response = Client().get(reverse("home"), REMOTE_ADDR="127.0.0.1", secure=True, **forwarded)
+    assert response.status_code == 200
+    assert response.context["person"].name == "Maximo de Tester"
+
+
+@pytest.mark.parametrize("forged", ["none", "empty", "wrong", "one-off"])
+def test_headers_from_loopback_without_the_proxy_secret_are_ignored(
+    pki_dir, settings, caplog, forged
+):
+    """Any process on the host reaches gunicorn on 127.0.0.1, a trusted address. With
+    Maximo's public certificate but not nginx's secret it is not logged in (issue 11)."""
+    from django.test import Client
+
+    right = settings.PORTAL_PROXY_SECRET
+    secret = {
+        "none": None,
+        "empty": "",
+        "wrong": "x" * len(right),
+        "one-off": right[:-1] + ("A" if right[-1] != "A" else "B"),
+    }[forged]
+    forwarded = maximo_forwarded(pki_dir, secret)
+    response = Client().get(reverse("home"), REMOTE_ADDR="127.0.0.1", secure=True, **forwarded)
+    assert failure_of(response) == "no_certificate"
+    assert "ignored: missing or wrong proxy secret from 127.0.0.1" in caplog.text
+
+
+def test_without_a_configured_secret_no_header_counts(pki_dir, settings, caplog):
+    """No proxy-secret file: even an empty secret header does not match an empty secret."""
+    from django.test import Client
+
+    settings.PORTAL_PROXY_SECRET = ""
+    forwarded = maximo_forwarded(pki_dir, "")
+    response = Client().get(reverse("home"), REMOTE_ADDR="127.0.0.1", secure=True, **forwarded)
+    assert failure_of(response) == "no_certificate"
+    assert "no proxy secret configured" in caplog.text
 
 
 def test_garbage_certificate_header_is_unreadable(client):
@@ -199,7 +249,7 @@ def test_logout_keeps_the_card_out_until_login(client, login_as):
 def test_csrf_stays_on_for_certificate_logins(pki_dir):
     from django.test import Client
 
-    csrf_client = Client(enforce_csrf_checks=True, HTTP_X_FORWARDED_PROTO="https")
+    csrf_client = Client(enforce_csrf_checks=True, **forwarded_by_nginx())
     csrf_client.defaults[CERT_HEADER] = pem_header(pki_dir, "maximo")
     csrf_client.defaults[VERIFY_HEADER] = "SUCCESS"
     assert csrf_client.get(reverse("home")).status_code == 200
@@ -209,7 +259,9 @@ def test_csrf_stays_on_for_certificate_logins(pki_dir):
 def test_forwarded_proto_counts_only_from_the_proxy(client):
     from django.test import Client
 
-    direct = Client(HTTP_X_FORWARDED_PROTO="https", REMOTE_ADDR="192.0.2.10")
+    direct = Client(**forwarded_by_nginx(), REMOTE_ADDR="192.0.2.10")
     # Not believed: the HTTPS redirect still applies.
     assert direct.get(reverse("logout")).status_code == 301
+    local = Client(HTTP_X_FORWARDED_PROTO="https", REMOTE_ADDR="127.0.0.1")  # no secret
+    assert local.get(reverse("logout")).status_code == 301
     assert client.get(reverse("logout")).status_code == 200

@@ -106,3 +106,35 @@ def test_dev_login_needs_debug_too():
         DEBUG="0",
     )
     assert result.stdout.strip() == "False"
+
+
+def test_a_malformed_proxy_secret_stops_start_up(tmp_path):
+    secret = tmp_path / "proxy-secret"
+    secret.write_text('short"; evil')
+    result = start(PORTAL_PROXY_SECRET_FILE=str(secret))
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert f"{secret} must hold 32 to 256 characters" in result.stderr
+
+
+def test_the_proxy_secret_is_read_from_the_pki_dir_at_start_up(pki_dir):
+    result = run(
+        [
+            "-c",
+            "import django; django.setup(); from django.conf import settings as s; "
+            "print(s.PORTAL_PROXY_SECRET_FILE, s.PORTAL_PROXY_SECRET)",
+        ],
+        DJANGO_SETTINGS_MODULE="portal.settings",
+        PORTAL_PKI_DIR=str(pki_dir),
+    )
+    assert result.returncode == 0, result.stderr
+    secret = (pki_dir / "proxy-secret").read_text().strip()
+    assert result.stdout.split() == [str(pki_dir / "proxy-secret"), secret]
+
+
+def test_check_deploy_warns_without_a_proxy_secret(pki_dir, tmp_path):
+    """No secret: forwarded certificates never count, so nobody could log in."""
+    # A PKI directory without proxy-secret.
+    env = {**production_env(pki_dir, tmp_path), "PORTAL_PKI_DIR": str(tmp_path)}
+    result = run(["manage.py", "check", "--deploy"], **env)
+    assert "portal.W002" in result.stderr, result.stdout + result.stderr

@@ -56,6 +56,8 @@ def officer_client(db):  # noqa: ANN001, ANN201
     """A second test client logged in to the admin as the demo validation officer."""
     from django.test import Client
 
-    client = Client(HTTP_X_FORWARDED_PROTO="https")
+    from tests.conftest import forwarded_by_nginx
+
+    client = Client(**forwarded_by_nginx())
     client.force_login(get_user_model().objects.get(username="validatie"))
     return client

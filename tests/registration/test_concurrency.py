@@ -16,7 +16,7 @@ from django.test import Client
 
 from portal.middleware import CERT_HEADER, VERIFY_HEADER
 from registration.models import ChangeRequest
-from tests.conftest import pem_header
+from tests.conftest import forwarded_by_nginx, pem_header
 from tests.registration.steps import choose, post_step, token_of
 
 THREADS = 12
@@ -47,7 +47,7 @@ def committed_db(django_db_setup, django_db_blocker) -> Iterator[None]:  # noqa:
 
 
 def test_concurrent_posts_of_one_submission_make_one_change_request(committed_db, pki_dir):
-    client = Client(HTTP_X_FORWARDED_PROTO="https")
+    client = Client(**forwarded_by_nginx())
     client.defaults[CERT_HEADER] = pem_header(pki_dir, "joost")
     client.defaults[VERIFY_HEADER] = "SUCCESS"
     choose(client, "contact_data")
@@ -57,7 +57,7 @@ def test_concurrent_posts_of_one_submission_make_one_change_request(committed_db
     results: list[object] = [None] * THREADS
 
     def submit(index: int) -> None:
-        twin = Client(HTTP_X_FORWARDED_PROTO="https")
+        twin = Client(**forwarded_by_nginx())
         twin.defaults.update(client.defaults)
         twin.cookies = client.cookies
         try:

@@ -41,7 +41,7 @@ from sealing.results import SealStatus
 from sealing.seal import portal_seal
 from sealing.verification import NotADocument, check_document, check_pdf
 from sealing.xml import sign_xml
-from tests.conftest import pem_header
+from tests.conftest import forwarded_by_nginx, pem_header
 from tests.orders.test_documents import _place
 
 pytestmark = pytest.mark.django_db
@@ -424,7 +424,7 @@ def test_it_is_not_shown_to_someone_not_logged_in(client, pdfs):
 
 
 def test_a_post_needs_the_csrf_token(pki_dir, pdfs):
-    client = Client(enforce_csrf_checks=True, HTTP_X_FORWARDED_PROTO="https")
+    client = Client(enforce_csrf_checks=True, **forwarded_by_nginx())
     client.defaults[CERT_HEADER] = pem_header(pki_dir, "joost")
     client.defaults[VERIFY_HEADER] = "SUCCESS"
     assert _post(client, pdfs["sealed"]).status_code == 403

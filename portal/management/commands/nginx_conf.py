@@ -5,6 +5,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from core import proxy_secret
 from portal import nginx
 
 ADDRESS = re.compile(r"^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$")
@@ -42,6 +43,8 @@ class Command(BaseCommand):
         for needed in ("server.crt", "server.key", "trust-bundle.pem"):
             if not (pki / needed).exists():
                 raise CommandError(f"{pki / needed} is missing: run `manage.py demo_pki` first")
+        # nginx includes PKI/proxy-secret.conf; the portal reads PKI/proxy-secret.
+        proxy_secret.ensure(pki)
         prefix = prefix.resolve()
         prefix.mkdir(parents=True, exist_ok=True)
         config = nginx.render(

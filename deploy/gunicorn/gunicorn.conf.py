@@ -6,9 +6,12 @@ import os
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
 timeout = 60
-# nginx overwrites X-Forwarded-*; gunicorn (>= 22) drops underscore header
-# variants by default, keep it that way (STACK-NOTES.md).
-forwarded_allow_ips = os.environ.get("PORTAL_TRUSTED_PROXIES", "127.0.0.1,::1")
+# gunicorn itself believes no forwarded header from any address: every
+# process on the host reaches this port, so only the portal decides, when the
+# request carries nginx's proxy secret (portal/middleware.py, SPEC.md §5).
+# gunicorn (>= 22) drops underscore header variants by default, keep it that
+# way (STACK-NOTES.md).
+forwarded_allow_ips = ""
 # No shared $HOME/.gunicorn control socket between instances.
 control_socket_disable = True
 accesslog = "-"

@@ -1,11 +1,16 @@
 """End-to-end fixtures: the seeded test database served by gunicorn behind a real nginx.
 
     client --TLS(+client certificate)--> nginx 127.0.0.1:<port>
-           --proxy_bind 127.0.0.3--> gunicorn 127.0.0.1:<port> --> test database
+           --+ X-Portal-Proxy-Secret--> gunicorn 127.0.0.1:<port> --> test database
 
-gunicorn trusts the forwarded certificate headers only from 127.0.0.3
-(PORTAL_TRUSTED_PROXIES), the address nginx connects from, so a request
-straight to gunicorn from 127.0.0.1 is an untrusted client.
+The default deployment, with no extra setting: `demo_pki` (the pki_dir
+fixture), `nginx_conf --pki DIR`, and gunicorn with PORTAL_PKI_DIR=DIR. gunicorn
+trusts loopback (the default PORTAL_TRUSTED_PROXIES), so a request straight to
+it from 127.0.0.1 comes from a trusted address: only nginx's secret
+(core/proxy_secret.py) tells the two apart.
+
+nginx is started as whoever runs the tests — root in CI — with its prefix in a
+private (0700) folder, as an operator might (issue 11, point 6).
 
 nginx (and, for the browser tests, /usr/bin/chromium) must be installed; without
 them these tests skip with the reason (and `CI=true` turns any skip into a
@@ -14,6 +19,7 @@ failure, see tests/conftest.py).
 
 from __future__ import annotations
 
+import io
 import os
 import secrets
 import shutil
@@ -23,6 +29,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -31,7 +38,6 @@ import pytest
 from django.db import connection
 
 BASE_DIR = Path(__file__).resolve().parents[2]
-PROXY_ADDRESS = "127.0.0.3"
 START_TIMEOUT = 30.0
 
 
@@ -165,7 +171,6 @@ def portal_server(
         DJANGO_SETTINGS_MODULE="portal.settings",
         DATABASE_URL=served_database_url(),
         PORTAL_PKI_DIR=str(pki_dir),
-        PORTAL_TRUSTED_PROXIES=PROXY_ADDRESS,
         SECRET_KEY=secrets.token_urlsafe(50),
         DEBUG="0",
         ALLOWED_HOSTS="localhost,127.0.0.1",
@@ -234,20 +239,29 @@ def nginx_proxy(
     portal_server: PortalServer, pki_dir: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[NginxProxy]:
     """nginx with TLS and optional client certificates, exactly as `manage.py nginx_conf`."""
-    from portal import nginx
+    with running_nginx(pki_dir, portal_server.address, tmp_path_factory.mktemp("private")) as proxy:
+        yield proxy
+
+
+@contextmanager
+def running_nginx(pki_dir: Path, upstream: str, private: Path) -> Iterator[NginxProxy]:
+    """nginx from `manage.py nginx_conf` in front of ``upstream``, its prefix in
+    ``private`` (made 0700), started as whoever runs the tests."""
+    from django.core.management import call_command
 
     binary = nginx_binary()
-    assert binary is not None  # portal_server skipped otherwise
-    prefix = tmp_path_factory.mktemp("nginx")
+    if binary is None:
+        pytest.skip("nginx is not installed (apt-get install nginx): end-to-end tests need it")
+    private.chmod(0o700)
+    prefix = private / "nginx"
     port = free_port()
-    (prefix / "nginx.conf").write_text(
-        nginx.render(
-            pki=pki_dir,
-            listen=f"127.0.0.1:{port}",
-            upstream=portal_server.address,
-            prefix=prefix,
-            proxy_bind=PROXY_ADDRESS,
-        )
+    call_command(
+        "nginx_conf",
+        pki=pki_dir,
+        listen=f"127.0.0.1:{port}",
+        upstream=upstream,
+        prefix=prefix,
+        stdout=io.StringIO(),
     )
     error_log = prefix / "error.log"
     output = prefix / "stdout.log"

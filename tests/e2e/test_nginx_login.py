@@ -211,9 +211,10 @@ def test_forged_headers_with_a_real_certificate_are_overwritten(
 
 @pytest.mark.parametrize("underscores", [False, True], ids=["dashes", "underscores"])
 def test_forged_headers_straight_to_gunicorn_are_ignored(
-    portal_server: PortalServer, pki_dir: Path, underscores: bool
+    portal_server: PortalServer, nginx_proxy: NginxProxy, pki_dir: Path, underscores: bool
 ) -> None:
-    """From 127.0.0.1 (not in PORTAL_TRUSTED_PROXIES=127.0.0.3) no proxy header counts.
+    """Any process on the host reaches gunicorn from 127.0.0.1, a trusted proxy address by
+    default; without nginx's proxy secret no proxy header counts (issue 11, point 7).
 
     Not even X-Forwarded-Proto: the app sends the caller to HTTPS (nginx)
     instead of serving anything, so the forged certificate never logs in.
@@ -230,6 +231,8 @@ def test_forged_headers_straight_to_gunicorn_are_ignored(
     assert page.headers["Location"] == "https://localhost/"
     assert page.person is None
     assert "Maximo" not in page.body
+    # The same person through nginx, with the card: logged in.
+    assert via_nginx(nginx_proxy, pki_dir, "maximo").person == "Maximo de Tester"
 
 
 def test_session_cookie_follows_the_certificate(nginx_proxy: NginxProxy, pki_dir: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import stat
 import subprocess
 from pathlib import Path
 
@@ -189,3 +190,37 @@ def test_nginx_conf_refuses_a_bad_address(pki_dir, tmp_path):
 
 def test_deploy_config_is_the_same_template():
     assert (ROOT / "deploy/nginx/nginx.conf").read_text() == nginx.render(**nginx.DEPLOY_PARAMETERS)
+
+
+def test_demo_pki_writes_the_proxy_secret_for_nginx_and_the_portal(pki_dir):
+    """Readable by the owner only; nginx includes the header line, the portal reads the secret."""
+    secret = (pki_dir / "proxy-secret").read_text().strip()
+    assert len(secret) >= 43  # 32 random bytes, URL-safe base64
+    include = (pki_dir / "proxy-secret.conf").read_text()
+    assert include == f'proxy_set_header X-Portal-Proxy-Secret "{secret}";\n'
+    for name in ("proxy-secret", "proxy-secret.conf"):
+        assert stat.S_IMODE((pki_dir / name).stat().st_mode) == 0o600
+
+
+def test_nginx_conf_creates_a_missing_proxy_secret_and_keeps_it_out_of_the_config(tmp_path):
+    """A PKI that did not come from demo_pki: nginx_conf makes the secret; running it
+    again keeps it (the portal read it at start-up)."""
+    pki = tmp_path / "pki"
+    pki.mkdir()
+    for needed in ("server.crt", "server.key", "trust-bundle.pem"):
+        (pki / needed).write_text("")
+    options = {"pki": pki, "listen": "127.0.0.1:8443", "upstream": "127.0.0.1:8000"}
+    call_command("nginx_conf", prefix=tmp_path / "nginx", **options)
+    secret = (pki / "proxy-secret").read_text().strip()
+    config = (tmp_path / "nginx/nginx.conf").read_text()
+    assert config.count(f"include {pki}/proxy-secret.conf;") == 3  # every proxied location
+    assert secret not in config
+
+    call_command("nginx_conf", prefix=tmp_path / "nginx", **options)
+    assert (pki / "proxy-secret").read_text().strip() == secret
+
+
+def test_the_committed_deploy_config_holds_no_secret():
+    config = (ROOT / "deploy/nginx/nginx.conf").read_text()
+    assert config.count("include /etc/certificaatportaal/pki/proxy-secret.conf;") == 3
+    assert "proxy_set_header X-Portal-Proxy-Secret" not in config

@@ -59,6 +59,8 @@ run: install pki
 
 # The real thing: nginx with client certificates in front of gunicorn.
 # Import var/pki/clients/<slug>.p12 (password: demo) in your browser.
+# nginx sends var/pki/proxy-secret (demo_pki or nginx_conf writes it) and
+# gunicorn, started after it exists, finds it through PORTAL_PKI_DIR.
 run-tls: install pki
 	export PORTAL_PKI_DIR=$(abspath $(PKI_DIR)) PORTAL_STATIC_MANIFEST=1; \
 	$(PY) manage.py migrate --no-input && $(PY) manage.py seed_demo && \

@@ -54,6 +54,7 @@ def untrusted_because(request: HttpRequest) -> str | None:
 
 
 def from_trusted_proxy(request: HttpRequest) -> bool:
+    """Whether nginx forwarded this request, so its forwarded headers count."""
     return untrusted_because(request) is None
 
 

@@ -2,7 +2,9 @@
 
 SPEC.md §5: ``ssl_verify_client optional`` against the trust bundle; the
 verified certificate and the verification result are forwarded in headers
-that nginx always overwrites, so a client can never supply its own.
+that nginx always overwrites, so a client can never supply its own, together
+with the deployment's proxy secret (core/proxy_secret.py), so no other process
+that reaches gunicorn can either.
 Certificate errors (expired, untrusted) are shown by the portal's own
 "U bent niet ingelogd" page instead of nginx's bare 400.
 """

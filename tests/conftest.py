@@ -16,9 +16,14 @@ import pytest
 from django.conf import settings
 
 from certificates import demo_pki
+from certificates.x509_fields import fingerprint
 from organisations.models import Person
 from portal import demo_data
+from portal.backends import matching_login_certificates
+from portal.backoffice_login import SESSION_STAFF_CARD
 from portal.middleware import CERT_HEADER, VERIFY_HEADER
+
+OFFICER_CARD = "validatie"
 
 
 @pytest.fixture(scope="session")
@@ -77,6 +82,33 @@ def login_as(client, pki_dir):  # noqa: ANN001
     def _login(slug: str) -> None:
         client.defaults[CERT_HEADER] = pem_header(pki_dir, slug)
         client.defaults[VERIFY_HEADER] = "SUCCESS"
+
+    return _login
+
+
+def back_office_login(client, pki_dir: Path, user) -> None:  # noqa: ANN001
+    """Leave ``client`` as the admin login leaves an officer: the demo officer's card
+    (clients/validatie.crt), mapped to ``user`` for this test, presented on every request,
+    and the session logged in and bound to that card (portal/backoffice_login.py)."""
+    certificate = demo_pki.client_certificate(pki_dir, OFFICER_CARD)
+    matching_login_certificates(certificate).update(staff_user=user)
+    client.defaults[CERT_HEADER] = pem_header(pki_dir, OFFICER_CARD)
+    client.defaults[VERIFY_HEADER] = "SUCCESS"
+    client.force_login(user)
+    session = client.session
+    session[SESSION_STAFF_CARD] = fingerprint(certificate)
+    session.save()
+
+
+@pytest.fixture
+def officer_login(client, pki_dir):  # noqa: ANN001, ANN201
+    """Log the test client in to the back office as ``user`` (default: the demo officer)."""
+    from django.contrib.auth import get_user_model
+
+    def _login(user=None):  # noqa: ANN001, ANN202
+        user = user or get_user_model().objects.get(username="validatie")
+        back_office_login(client, pki_dir, user)
+        return user
 
     return _login
 

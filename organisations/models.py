@@ -262,6 +262,7 @@ class LoginCertificate(models.Model):
         null=True,
         blank=True,
         related_name="login_certificates",
+        limit_choices_to={"is_staff": True},
         verbose_name=_("medewerker (back office)"),
     )
     match = models.CharField(_("koppeling"), max_length=20, choices=Match.choices)
@@ -302,6 +303,9 @@ class LoginCertificate(models.Model):
                 condition=Q(person__isnull=False, staff_user__isnull=True)
                 | Q(person__isnull=True, staff_user__isnull=False),
                 name="login_certificate_person_or_staff_user",
+                violation_error_message=_(
+                    "Koppel het certificaat aan een persoon of aan een medewerker, niet aan beide."
+                ),
             ),
             models.UniqueConstraint(
                 fields=["issuer", "subject_serial"],

@@ -246,6 +246,7 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_CLIENT_IP_CALLABLE = "audit.middleware.client_address"
 AXES_LOCKOUT_CALLABLE = "portal.backoffice_login.lockout_response"
 AXES_RESET_ON_SUCCESS = True
+AXES_COOLOFF_TIME = None  # no automatic expiry: another officer lifts the lockout
 PORTAL_TRUSTED_PROXIES = envnetworks("PORTAL_TRUSTED_PROXIES", "127.0.0.1,::1")
 
 PORTAL_PKI_DIR = envpath("PORTAL_PKI_DIR")

@@ -31,6 +31,11 @@ class Action(models.TextChoices):
     MANAGER_UPDATED = "manager_updated", _("Certificaatbeheerder gewijzigd")
     MANAGER_DEACTIVATED = "manager_deactivated", _("Certificaatbeheerder gedeactiveerd")
     MANAGEMENT_TRANSFERRED = "management_transferred", _("Beheer van certificaten overgedragen")
+    BACKOFFICE_LOCKED_OUT = (
+        "backoffice_locked_out",
+        _("Back office geblokkeerd na mislukte inlogpogingen"),
+    )
+    BACKOFFICE_UNLOCKED = "backoffice_unlocked", _("Blokkade van de back office opgeheven")
 
 
 class AuditEntry(models.Model):

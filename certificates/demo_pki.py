@@ -123,6 +123,16 @@ CLIENTS = [
         "900000004",
         "frank@andere.nl",
     ),
+    # The demo validation officer's card (back office, user "validatie").
+    ClientSpec(
+        "validatie",
+        "Vera",
+        "Validatie",
+        "Certificaatportaal B.V.",
+        "11223344",
+        "900000010",
+        "validatie@certificaatportaal.nl",
+    ),
     # Negative cases. All but "unregistered" are Maximo's own (old, signature,
     # look-alike) certificates, so only the check under test stops them.
     ClientSpec(

@@ -50,6 +50,7 @@ class SubscriberAdmin(admin.ModelAdmin):
 
 class LoginCertificateInline(admin.TabularInline):
     model = LoginCertificate
+    exclude = ["staff_user"]
     extra = 0
 
 
@@ -86,10 +87,16 @@ class PersonAdmin(admin.ModelAdmin):
 
 @admin.register(LoginCertificate)
 class LoginCertificateAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "person", "match", "created_at"]
+    list_display = ["__str__", "person", "staff_user", "match", "created_at"]
     list_filter = ["match"]
-    search_fields = ["subject_serial", "uzi_number", "fingerprint", "person__surname"]
-    list_select_related = ["person"]
+    search_fields = [
+        "subject_serial",
+        "uzi_number",
+        "fingerprint",
+        "person__surname",
+        "staff_user__username",
+    ]
+    list_select_related = ["person", "staff_user"]
 
 
 @admin.register(VerifiedDomain)

@@ -7,6 +7,7 @@ authorisation) and certificate managers (active and inactive).
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -237,6 +238,10 @@ class LoginCertificate(models.Model):
     Never by CN alone: by issuer and subject serialNumber, by the UZI number
     from the subjectAltName otherName 2.5.5.5, or by the certificate's own
     SHA-256 fingerprint.
+
+    The same mapping serves the back office: a validation officer's own
+    smartcard maps to their staff account (``staff_user``), which the admin
+    login requires besides the password. Exactly one of the two is set.
     """
 
     class Match(models.TextChoices):
@@ -244,7 +249,22 @@ class LoginCertificate(models.Model):
         UZI = "uzi", _("UZI-nummer")
         FINGERPRINT = "fingerprint", _("SHA-256 vingerafdruk")
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="login_certificates")
+    person = models.ForeignKey(
+        Person,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="login_certificates",
+    )
+    staff_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="login_certificates",
+        limit_choices_to={"is_staff": True},
+        verbose_name=_("medewerker (back office)"),
+    )
     match = models.CharField(_("koppeling"), max_length=20, choices=Match.choices)
     issuer = models.CharField(
         _("uitgever (RFC 4514)"),
@@ -278,6 +298,14 @@ class LoginCertificate(models.Model):
                     & Q(fingerprint__regex=r"^[0-9a-f]{64}$")
                 ),
                 name="login_certificate_fields_match_kind",
+            ),
+            models.CheckConstraint(
+                condition=Q(person__isnull=False, staff_user__isnull=True)
+                | Q(person__isnull=True, staff_user__isnull=False),
+                name="login_certificate_person_or_staff_user",
+                violation_error_message=_(
+                    "Koppel het certificaat aan een persoon of aan een medewerker, niet aan beide."
+                ),
             ),
             models.UniqueConstraint(
                 fields=["issuer", "subject_serial"],

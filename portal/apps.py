@@ -6,4 +6,4 @@ class PortalConfig(AppConfig):
     verbose_name = "Certificaatportaal"
 
     def ready(self) -> None:
-        from portal import checks  # noqa: F401  (registers the deploy checks)
+        from portal import backoffice_login, checks  # noqa: F401  (deploy checks, lockout audit)

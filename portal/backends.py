@@ -6,7 +6,7 @@ import logging
 
 from cryptography import x509
 from cryptography.x509.oid import NameOID
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from certificates.x509_fields import fingerprint, name_attribute, uzi_number
 from organisations.models import LoginCertificate, Person
@@ -16,12 +16,30 @@ from portal.client_certificate import CertificateRejected, Failure
 logger = logging.getLogger("portal.auth")
 
 
+def matching_login_certificates(certificate: x509.Certificate) -> QuerySet[LoginCertificate]:
+    """The mappings (of persons and of staff users) that ``certificate`` satisfies.
+
+    By issuer + subject serialNumber, by the UZI number in the subjectAltName
+    otherName 2.5.5.5, or by the SHA-256 fingerprint; never by the CN alone.
+    """
+    conditions = Q(match=LoginCertificate.Match.FINGERPRINT, fingerprint=fingerprint(certificate))
+    subject_serial = name_attribute(certificate.subject, NameOID.SERIAL_NUMBER)
+    if subject_serial:
+        conditions |= Q(
+            match=LoginCertificate.Match.ISSUER_SERIAL,
+            issuer=certificate.issuer.rfc4514_string(),
+            subject_serial=subject_serial,
+        )
+    if uzi := uzi_number(certificate):
+        conditions |= Q(match=LoginCertificate.Match.UZI, uzi_number=uzi)
+    return LoginCertificate.objects.filter(conditions)
+
+
 class ClientCertificateBackend:
     """Authenticates a person by their smartcard certificate.
 
-    Matches on issuer + subject serialNumber, on the UZI number in the
-    subjectAltName otherName 2.5.5.5, or on a registered SHA-256
-    fingerprint; never on the CN alone, and never creates anything.
+    Matches as ``matching_login_certificates`` does, only mappings of persons
+    (a staff user's card opens no customer account), and never creates anything.
     """
 
     def authenticate(self, certificate: x509.Certificate) -> Person:
@@ -32,20 +50,10 @@ class ClientCertificateBackend:
         return person
 
     def person_for(self, certificate: x509.Certificate) -> Person | None:
-        conditions = Q(
-            match=LoginCertificate.Match.FINGERPRINT, fingerprint=fingerprint(certificate)
-        )
-        subject_serial = name_attribute(certificate.subject, NameOID.SERIAL_NUMBER)
-        if subject_serial:
-            conditions |= Q(
-                match=LoginCertificate.Match.ISSUER_SERIAL,
-                issuer=certificate.issuer.rfc4514_string(),
-                subject_serial=subject_serial,
-            )
-        if uzi := uzi_number(certificate):
-            conditions |= Q(match=LoginCertificate.Match.UZI, uzi_number=uzi)
         person_ids = set(
-            LoginCertificate.objects.filter(conditions).values_list("person_id", flat=True)
+            matching_login_certificates(certificate)
+            .filter(person__isnull=False)
+            .values_list("person_id", flat=True)
         )
         if len(person_ids) > 1:
             logger.error(

@@ -474,10 +474,13 @@ OFFICER_PERMISSIONS = {
     "certificates": ["execute_revocationrequest", "reject_revocationrequest"],
     "audit": ["view_auditentry"],
     "registration": ["view_changerequest", "approve_changerequest", "reject_changerequest"],
+    # Locked-out logins: seeing them, and unlocking another officer (portal/admin.py).
+    "axes": ["view_accessattempt", "delete_accessattempt"],
 }
 
 
-def _validation_officer() -> None:
+def _validation_officer(pki: demo_pki.DemoPKI) -> None:
+    """The officer ``validatie``: password and their own smartcard (clients/validatie.crt)."""
     group, _ = Group.objects.get_or_create(name=VALIDATION_GROUP)
     decisions = Q()
     for app_label, codenames in OFFICER_PERMISSIONS.items():
@@ -501,6 +504,13 @@ def _validation_officer() -> None:
         user.is_staff = True
         user.save()
     user.groups.add(group)
+    card = next(c for c in demo_pki.CLIENTS if c.slug == OFFICER_USERNAME)
+    LoginCertificate.objects.get_or_create(
+        match=LoginCertificate.Match.ISSUER_SERIAL,
+        issuer=pki.cas[demo_pki.PERSONS_CA].certificate.subject.rfc4514_string(),
+        subject_serial=card.subject_serial,
+        defaults={"staff_user": user},
+    )
 
 
 @transaction.atomic
@@ -512,4 +522,4 @@ def seed(pki_dir: Path) -> None:
     cas = _issuing_cas(pki)
     _server_certificates(pki, cas, voorbeeld, andere, persons)
     _card_certificates(pki, pki_dir, cas, voorbeeld, andere, persons)
-    _validation_officer()
+    _validation_officer(pki)

@@ -111,6 +111,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "formtools",
+    "axes",
     "portal",
     "organisations",
     "certificates",
@@ -131,9 +132,11 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "audit.middleware.RequestAddressMiddleware",
+    "portal.backoffice_login.StaffCardMiddleware",
     "portal.middleware.ClientCertificateMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -232,6 +235,20 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# The back office (/beheer/) also needs the officer's own smartcard, mapped to
+# the account (portal/backoffice_login.py). Failed passwords lock the account
+# and the client's address out (django-axes, state in the database so every
+# gunicorn worker sees it) until another officer unlocks them.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 5
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "audit.middleware.client_address"
+AXES_LOCKOUT_CALLABLE = "portal.backoffice_login.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+AXES_COOLOFF_TIME = None  # no automatic expiry: another officer lifts the lockout
 PORTAL_TRUSTED_PROXIES = envnetworks("PORTAL_TRUSTED_PROXIES", "127.0.0.1,::1")
 
 PORTAL_PKI_DIR = envpath("PORTAL_PKI_DIR")

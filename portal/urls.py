@@ -3,9 +3,11 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from portal import views
+from portal.backoffice_login import BackOfficeLoginForm
 
 admin.site.site_header = _("Certificaatportaal — back office")
 admin.site.site_title = _("Certificaatportaal")
+admin.site.login_form = BackOfficeLoginForm
 
 urlpatterns = [
     path("", views.home, name="home"),

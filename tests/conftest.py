@@ -16,10 +16,15 @@ import pytest
 from django.conf import settings
 
 from certificates import demo_pki
+from certificates.x509_fields import fingerprint
 from core import proxy_secret
-from organisations.models import Person
+from organisations.models import LoginCertificate, Person
 from portal import demo_data
+from portal.backends import matching_login_certificates
+from portal.backoffice_login import SESSION_STAFF_CARD
 from portal.middleware import CERT_HEADER, VERIFY_HEADER
+
+OFFICER_CARD = "validatie"
 
 
 @pytest.fixture(scope="session")
@@ -86,6 +91,45 @@ def login_as(client, pki_dir):  # noqa: ANN001
     def _login(slug: str) -> None:
         client.defaults[CERT_HEADER] = pem_header(pki_dir, slug)
         client.defaults[VERIFY_HEADER] = "SUCCESS"
+
+    return _login
+
+
+def back_office_login(client, pki_dir: Path, user, card: str = OFFICER_CARD) -> None:  # noqa: ANN001
+    """Leave ``client`` as the admin login leaves an officer: a demo card (by default the
+    officer's, clients/validatie.crt) mapped to ``user`` for this test, presented on every
+    request, and the session logged in and bound to that card (portal/backoffice_login.py)."""
+    map_card(pki_dir, card, user)
+    client.defaults[CERT_HEADER] = pem_header(pki_dir, card)
+    client.defaults[VERIFY_HEADER] = "SUCCESS"
+    client.force_login(user)
+    session = client.session
+    session[SESSION_STAFF_CARD] = fingerprint(demo_pki.client_certificate(pki_dir, card))
+    session.save()
+
+
+def map_card(pki_dir: Path, card: str, user) -> None:  # noqa: ANN001
+    """Map a demo card to the staff ``user``: its existing staff mapping is pointed at
+    ``user``, or a new fingerprint mapping is made."""
+    certificate = demo_pki.client_certificate(pki_dir, card)
+    staff_mappings = matching_login_certificates(certificate).filter(person__isnull=True)
+    if not staff_mappings.update(staff_user=user):
+        LoginCertificate.objects.create(
+            match=LoginCertificate.Match.FINGERPRINT,
+            fingerprint=fingerprint(certificate),
+            staff_user=user,
+        )
+
+
+@pytest.fixture
+def officer_login(client, pki_dir):  # noqa: ANN001, ANN201
+    """Log the test client in to the back office as ``user`` (default: the demo officer)."""
+    from django.contrib.auth import get_user_model
+
+    def _login(user=None, card: str = OFFICER_CARD):  # noqa: ANN001, ANN202
+        user = user or get_user_model().objects.get(username="validatie")
+        back_office_login(client, pki_dir, user, card)
+        return user
 
     return _login
 

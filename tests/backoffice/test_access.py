@@ -36,7 +36,7 @@ def revocation() -> RevocationRequest:
 
 
 @pytest.fixture
-def taker(client):  # noqa: ANN001, ANN201
+def taker(officer_login):  # noqa: ANN001, ANN201
     """A staff user who may look at orders and take them, nothing more."""
     user = get_user_model().objects.create_user("stagiair", password="x", is_staff=True)
     user.user_permissions.set(
@@ -47,8 +47,7 @@ def taker(client):  # noqa: ANN001, ANN201
             content_type__app_label="certificates", codename="view_revocationrequest"
         )
     )
-    client.force_login(user)
-    return user
+    return officer_login(user)
 
 
 def _back_office_urls(order: Order, revocation: RevocationRequest) -> list[str]:
@@ -105,9 +104,8 @@ def test_a_customer_cannot_run_an_admin_action(client, login_as, order, revocati
     assert not Certificate.objects.filter(order=order).exists()
 
 
-def test_a_staff_user_without_a_group_sees_nothing(client, order):
-    user = get_user_model().objects.create_user("nieuw", password="x", is_staff=True)
-    client.force_login(user)
+def test_a_staff_user_without_a_group_sees_nothing(client, officer_login, order):
+    officer_login(get_user_model().objects.create_user("nieuw", password="x", is_staff=True))
 
     assert client.get(ORDERS).status_code == 403
     assert client.post(f"{ORDERS}{order.pk}/in-behandeling/").status_code == 403

@@ -5,7 +5,6 @@ editable or deletable, not in the admin and not in the database."""
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.db import DatabaseError, transaction
 from django.test import RequestFactory
 
@@ -28,9 +27,8 @@ OFFICER_ADDRESS = "192.0.2.7"
 
 
 @pytest.fixture
-def officer(client):  # noqa: ANN001, ANN201
-    user = get_user_model().objects.get(username="validatie")
-    client.force_login(user)
+def officer(client, officer_login):  # noqa: ANN001, ANN201
+    user = officer_login()
     client.defaults["HTTP_X_FORWARDED_FOR"] = OFFICER_ADDRESS
     return user
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core import mail
 from django.utils import timezone
 
@@ -20,9 +19,8 @@ QUEUE = "/beheer/orders/order/"
 
 
 @pytest.fixture
-def officer(client):  # noqa: ANN001, ANN201
-    user = get_user_model().objects.get(username="validatie")
-    client.force_login(user)
+def officer(client, officer_login):  # noqa: ANN001, ANN201
+    user = officer_login()
     return user
 
 

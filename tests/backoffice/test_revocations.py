@@ -7,7 +7,6 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core import mail
 from django.utils import timezone
 
@@ -21,9 +20,8 @@ QUEUE = "/beheer/certificates/revocationrequest/"
 
 
 @pytest.fixture
-def officer(client):  # noqa: ANN001, ANN201
-    user = get_user_model().objects.get(username="validatie")
-    client.force_login(user)
+def officer(client, officer_login):  # noqa: ANN001, ANN201
+    user = officer_login()
     return user
 
 

@@ -10,9 +10,8 @@ from organisations.models import Subscriber
 pytestmark = pytest.mark.django_db
 
 
-def test_even_a_superuser_cannot_edit_the_registration_in_the_admin(client):
-    admin = get_user_model().objects.create_superuser("root", "root@example.invalid", "x")
-    client.force_login(admin)
+def test_even_a_superuser_cannot_edit_the_registration_in_the_admin(client, officer_login):
+    officer_login(get_user_model().objects.create_superuser("root", "root@example.invalid", "x"))
     voorbeeld = Subscriber.objects.get(name="Voorbeeld B.V.")
     url = f"/beheer/organisations/subscriber/{voorbeeld.pk}/change/"
 

@@ -95,3 +95,11 @@ def test_one_registration_per_issuer_and_serial(maximo):
         issuer=existing.issuer,
         subject_serial=existing.subject_serial,
     )
+
+
+def test_a_login_mapping_is_for_a_person_or_a_staff_user(maximo, django_user_model):
+    officer = django_user_model.objects.get(username="validatie")
+    card = dict(model=LoginCertificate, match="fingerprint", fingerprint="b" * 64)
+    assert violates(**card, person=maximo, staff_user=officer)
+    assert violates(**card)
+    assert not violates(**card, staff_user=officer)

@@ -50,6 +50,7 @@ def test_demo_pki_writes_every_file_of_the_contract(pki_dir):
         "signature-only",
         "untrusted",
         "revoked",
+        "validatie",
     ]:
         for suffix in (".crt", ".key", ".p12"):
             assert (pki_dir / "clients" / f"{slug}{suffix}").is_file(), slug + suffix
@@ -61,6 +62,17 @@ def test_client_p12_opens_with_the_demo_password(pki_dir):
     )
     assert certificate == demo_pki.client_certificate(pki_dir, "maximo")
     assert key is not None and len(extra) == 1
+
+
+def test_the_officers_card_is_a_valid_authentication_certificate(pki_dir, db):
+    from portal import client_certificate
+
+    certificate = demo_pki.client_certificate(pki_dir, "validatie")
+    client_certificate.check(certificate)  # chain, validity, keyUsage, CRL
+    _key, in_p12, _extra = pkcs12.load_key_and_certificates(
+        (pki_dir / "clients/validatie.p12").read_bytes(), b"demo"
+    )
+    assert in_p12 == certificate
 
 
 def test_trust_bundle_holds_the_personal_ca_and_its_root(pki_dir):
@@ -146,11 +158,16 @@ def test_seed_demo_has_every_kind_and_status_under_both_generations():
 
 
 @pytest.mark.django_db
-def test_seed_demo_creates_the_validation_officer():
-    from django.contrib.auth import authenticate
+def test_seed_demo_creates_the_validation_officer(pki_dir):
+    from django.contrib.auth import get_user_model
 
-    user = authenticate(username="validatie", password="demo-validatie")
-    assert user is not None and user.is_staff
+    from certificates import demo_pki
+    from portal.backoffice_login import staff_user_for
+
+    user = get_user_model().objects.get(username="validatie")
+    assert user.is_staff and user.check_password("demo-validatie")
+    # Their own card (demo_pki's clients/validatie.*) is mapped to the account.
+    assert staff_user_for(demo_pki.client_certificate(pki_dir, "validatie")) == user
 
 
 def test_seed_demo_without_a_pki_says_what_to_do(settings):

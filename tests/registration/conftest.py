@@ -13,6 +13,7 @@ from PIL import Image
 from weasyprint import HTML
 
 from organisations.models import Person
+from tests.conftest import back_office_login
 
 
 @pytest.fixture(autouse=True)
@@ -52,12 +53,12 @@ def herman(db) -> Person:  # noqa: ANN001
 
 
 @pytest.fixture
-def officer_client(db):  # noqa: ANN001, ANN201
+def officer_client(db, pki_dir):  # noqa: ANN001, ANN201
     """A second test client logged in to the admin as the demo validation officer."""
     from django.test import Client
 
     from tests.conftest import forwarded_by_nginx
 
     client = Client(**forwarded_by_nginx())
-    client.force_login(get_user_model().objects.get(username="validatie"))
+    back_office_login(client, pki_dir, get_user_model().objects.get(username="validatie"))
     return client

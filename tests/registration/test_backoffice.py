@@ -325,7 +325,7 @@ def test_customers_cannot_reach_the_id_copy(client, login_as, upload_dir):
     )
 
 
-def test_an_officer_without_decision_permissions_cannot_open_id_copies(client):
+def test_an_officer_without_decision_permissions_cannot_open_id_copies(client, officer_login):
     change_request = submit_change({"contacts": {"changes": [new_contact()]}}, by="joost")
     viewer = get_user_model().objects.create_user("kijker", password="x", is_staff=True)
     viewer.user_permissions.add(
@@ -333,7 +333,7 @@ def test_an_officer_without_decision_permissions_cannot_open_id_copies(client):
             codename="view_changerequest"
         )
     )
-    client.force_login(viewer)
+    officer_login(viewer)
 
     detail = client.get(_url(change_request))
     assert detail.status_code == 200

@@ -90,3 +90,12 @@ def test_the_500_page_needs_no_database(django_assert_num_queries):
     assert response.status_code == 500
     assert "Something went wrong" in response.content.decode()
     assert INTERNAL not in response.content.decode()
+
+
+def test_an_unknown_host_is_a_portal_400_page():
+    response = browser("en", HTTP_HOST="evil.example").get("/")
+
+    assert response.status_code == 400
+    assert "Bad request" in response.content.decode()
+    assert "evil.example" not in response.content.decode()
+    assert_portal_page(response.content.decode())

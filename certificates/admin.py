@@ -36,6 +36,7 @@ from certificates.models import (
     RevocationRequest,
 )
 from certificates.revocation import RequestAlreadyDecided, revocation_execute, revocation_reject
+from core.forms import PortalForm
 from portal.admin_readonly import ReadOnlyAdmin
 
 
@@ -264,7 +265,7 @@ class WorkQueueAdmin(ReadOnlyAdmin):
         return None, TemplateResponse(request, "admin/certificates/decision_note.html", context)
 
 
-class NoteForm(forms.Form):
+class NoteForm(PortalForm):
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 6, "cols": 80}), max_length=2000)
 
     def __init__(self, *args: object, label: str, **kwargs: object) -> None:

@@ -5,12 +5,13 @@ from django.utils.translation import gettext_lazy as _
 
 from certificates.models import RevocationReason, Status
 from certificates.selectors import CARD_SORTS, SERVER_SORTS, server_products
+from core.forms import PortalForm
 
 PAGE_SIZES = [10, 25, 50, 100]
 DEFAULT_PAGE_SIZE = 25
 
 
-class OverviewFilterForm(forms.Form):
+class OverviewFilterForm(PortalForm):
     """Status, search text, sorting and page size of a certificate overview (manual §3–6).
 
     Anything invalid in the query string falls back to the default: a
@@ -94,7 +95,7 @@ class CardFilterForm(OverviewFilterForm):
     search_label = _("(Deel van) Common Name of e-mailadres")
 
 
-class RevocationRequestForm(forms.Form):
+class RevocationRequestForm(PortalForm):
     """ "Intrekken": the reason (RFC 5280, in Dutch) and an explicit confirmation."""
 
     reason = forms.ChoiceField(

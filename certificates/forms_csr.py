@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from certificates.csr import MAX_SANS, CsrExpectations, is_host_name, within_domains
 from certificates.csr_assistant import base_name, openssl_commands, openssl_config
 from certificates.models import Kind, Product
+from core.forms import PortalForm
 from organisations.models import Subscriber
 
 OPENSSL_3 = "3"
@@ -18,7 +19,7 @@ OPENSSL_LEGACY = "legacy"
 DEFAULT_PRODUCT = "pkio-private"
 
 
-class CsrAssistantForm(forms.Form):
+class CsrAssistantForm(PortalForm):
     """Host names are checked as the CSR rules will (SPEC.md §7 rule 7) before
     the assistant writes them into a config: better a form error now than a
     refused CSR later. The organisation data is not a field: it comes from the

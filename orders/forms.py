@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from certificates.csr import MAX_CSR_BYTES, CheckedCsr, CsrExpectations, CsrRejected, csr_check
 from certificates.models import Product
+from core.forms import PortalForm
 from orders.models import Declaration
 from orders.selectors import certificate_managers, orderable_products
 from organisations.models import Person, Subscriber
@@ -41,11 +42,11 @@ PRODUCT_EXPLANATIONS = {
 }
 
 
-class EmptyStepForm(forms.Form):
+class EmptyStepForm(PortalForm):
     """Steps that only show data: 1. Contactpersoon and 4. Controle."""
 
 
-class ManagerForm(forms.Form):
+class ManagerForm(PortalForm):
     """Step 2: an already identified certificate manager, or a new one (manual §3.2)."""
 
     EXISTING = "existing"
@@ -99,8 +100,12 @@ class ManagerForm(forms.Form):
         return data
 
 
-class CertificateForm(forms.Form):
+class CertificateForm(PortalForm):
     """Step 3: the product type and the CSR, as file or pasted PEM (manual §3.3)."""
+
+    # The pasted PEM is base64 that the CSR parser reads or refuses like an uploaded file;
+    # what reaches the certificate is the CSR's subject, checked by certificates/csr.py.
+    invisible_characters_allowed = ("csr",)
 
     product = forms.ModelChoiceField(
         label=_("De aanvraag betreft een"),
@@ -193,7 +198,7 @@ class CertificateForm(forms.Form):
         return data
 
 
-class DeclarationsForm(forms.Form):
+class DeclarationsForm(PortalForm):
     """Step 5 "Voorwaarden": every declaration of the seed must be accepted."""
 
     def __init__(self, *args: object, **kwargs: object) -> None:
@@ -209,13 +214,13 @@ class DeclarationsForm(forms.Form):
         return [code for code in Declaration.values if self.cleaned_data.get(code)]
 
 
-class PlaceOrderForm(forms.Form):
+class PlaceOrderForm(PortalForm):
     """Step 6 "Afronding": carries the wizard token so a replayed POST finds its order."""
 
     token = forms.UUIDField(widget=forms.HiddenInput)
 
 
-class RenewalStartForm(forms.Form):
+class RenewalStartForm(PortalForm):
     """The renewal start screen's confirmation when a renewal was already submitted."""
 
     confirm = forms.BooleanField(

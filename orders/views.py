@@ -108,5 +108,4 @@ def order_document(request: HttpRequest, reference: str, extension: str) -> Http
     response["Content-Disposition"] = content_disposition_header(
         as_attachment=True, filename=order_form_filename(order, extension)
     )
-    response["Cache-Control"] = "private, no-store"
     return response

@@ -19,12 +19,12 @@ from django.utils import translation
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from formtools.wizard.views import SessionWizardView
 
 from certificates.csr import digipoort_common_name
 from certificates.models import Certificate, Kind, Status
 from certificates.selectors import certificate_for_subscriber
 from certificates.x509_fields import oneline_dn, serial_hex
+from core.wizards import PortalWizardView
 from orders import forms
 from orders.models import Declaration, Order
 from orders.selectors import orderable_products, renewals_submitted
@@ -69,7 +69,7 @@ def login_certificate_data(request: HttpRequest) -> LoginCertificateData:
 
 
 @method_decorator(person_required, name="dispatch")
-class ServerOrderWizard(SessionWizardView):
+class ServerOrderWizard(PortalWizardView):
     """A new server certificate: "Nieuw PKIO servercertificaat" / "Nieuw certSIGN certificaat"."""
 
     form_list = [(name, form) for name, form, _label in STEPS]

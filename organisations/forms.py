@@ -12,6 +12,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import PortalForm
 from organisations.models import Person
 from organisations.services import ManagerData, Transfer
 
@@ -21,7 +22,7 @@ class ManagerChoiceField(forms.ModelChoiceField):
         return f"{obj.name} ({obj.manager_number})"
 
 
-class ManagerChangeChoiceForm(forms.Form):
+class ManagerChangeChoiceForm(PortalForm):
     """Step 1: "Wijziging Certificaatbeheerder" and "Certificaatbeheerder"."""
 
     UPDATE = "update"
@@ -46,7 +47,7 @@ class ManagerChangeChoiceForm(forms.Form):
         self.fields["manager"].queryset = managers
 
 
-class ManagerDataForm(forms.Form):
+class ManagerDataForm(PortalForm):
     """Step 2, "Gegevens wijzigen": prefilled with the manager's current data."""
 
     given_name = forms.CharField(label=_("Voornaam"), max_length=100)
@@ -62,7 +63,7 @@ class ManagerDataForm(forms.Form):
         return ManagerData(**{name: self.cleaned_data[name].strip() for name in self.fields})
 
 
-class ManagerDeactivateForm(forms.Form):
+class ManagerDeactivateForm(PortalForm):
     """Step 2, deactivation: "Overdracht beheer" (manual §7.3).
 
     Whether "N.v.t." is allowed is the service's decision, made inside the

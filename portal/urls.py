@@ -9,6 +9,11 @@ admin.site.site_header = _("Certificaatportaal — back office")
 admin.site.site_title = _("Certificaatportaal")
 admin.site.login_form = BackOfficeLoginForm
 
+handler400 = "portal.errors.bad_request"
+handler403 = "portal.errors.permission_denied"
+handler404 = "portal.errors.page_not_found"
+handler500 = "portal.errors.server_error"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("niet-ingelogd/", views.not_logged_in, name="not_logged_in"),

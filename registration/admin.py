@@ -270,7 +270,6 @@ class ChangeRequestAdmin(WorkQueueAdmin):
             as_attachment=True,
             filename=f"identiteitsbewijs-{change_request.reference}-{index + 1}{extension}",
         )
-        response["Cache-Control"] = "private, no-store"
         return response
 
     def document_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
@@ -285,7 +284,6 @@ class ChangeRequestAdmin(WorkQueueAdmin):
         response["Content-Disposition"] = content_disposition_header(
             as_attachment=True, filename=change_form_filename(change_request)
         )
-        response["Cache-Control"] = "private, no-store"
         return response
 
 

@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import PortalForm
 from organisations.models import Person, Subscriber
 from registration import formats
 from registration.changes import (
@@ -47,7 +48,7 @@ ID_DOCUMENT_PRIVACY = _(
 REQUIRED = _("Dit veld is verplicht.")
 
 
-class ChangeTypeForm(forms.Form):
+class ChangeTypeForm(PortalForm):
     """Step 1 "Type wijziging": only the sections the person may change are offered."""
 
     sections = forms.MultipleChoiceField(
@@ -73,7 +74,7 @@ class RegisteredValuesMixin:
         return check(value)
 
 
-class SubscriberSectionForm(RegisteredValuesMixin, forms.Form):
+class SubscriberSectionForm(RegisteredValuesMixin, PortalForm):
     """A section of the subscriber's own data, prefilled by the wizard."""
 
     field_names: tuple[str, ...] = ()
@@ -186,7 +187,7 @@ class BillingForm(SubscriberSectionForm):
         return super().clean()
 
 
-class PersonChangeForm(RegisteredValuesMixin, forms.Form):
+class PersonChangeForm(RegisteredValuesMixin, PortalForm):
     """One row: a registered person (prefilled; change or remove) or a new person."""
 
     VALUE_FIELDS: tuple[str, ...] = ("given_name", "surname", "email", "phone", "job_title")
@@ -480,7 +481,7 @@ ContactPersonFormSet = person_formset(ContactPersonForm, BaseContactPersonFormSe
 RepresentativeFormSet = person_formset(RepresentativeForm, BaseRepresentativeFormSet, extra=1)
 
 
-class CancelForm(forms.Form):
+class CancelForm(PortalForm):
     """ "Opzeggen abonnement", for authorised representatives only (manual §7.2)."""
 
     confirm = forms.BooleanField(
@@ -498,7 +499,7 @@ class CancelForm(forms.Form):
         return {"reason": self.cleaned_data.get("reason", "")}
 
 
-class SubmitForm(forms.Form):
+class SubmitForm(PortalForm):
     """The last step "Indienen": carries the wizard token so a replayed POST finds its request."""
 
     token = forms.UUIDField(widget=forms.HiddenInput)

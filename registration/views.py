@@ -54,5 +54,4 @@ def change_request_document(request: HttpRequest, reference: str) -> HttpRespons
     response["Content-Disposition"] = content_disposition_header(
         as_attachment=True, filename=change_form_filename(change_request)
     )
-    response["Cache-Control"] = "private, no-store"
     return response

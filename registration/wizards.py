@@ -19,8 +19,8 @@ from django.shortcuts import redirect
 from django.utils import translation
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
-from formtools.wizard.views import SessionWizardView
 
+from core.wizards import PortalWizardView
 from orders.wizards import login_certificate_data
 from organisations.authorisation import DENIED_MESSAGES, denied, may_change_registration
 from organisations.models import Person
@@ -73,7 +73,7 @@ def _chosen(section: Section) -> Any:
 
 
 @method_decorator(person_required, name="dispatch")
-class ChangeRegistrationWizard(SessionWizardView):
+class ChangeRegistrationWizard(PortalWizardView):
     """ "Wijzigen Abonneeregistratie"; a basic contact person gets the seed's message (403)."""
 
     form_list = [(name, form) for name, form, _label, _section in STEPS]

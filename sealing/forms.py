@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import PortalForm
 from sealing.results import SealCheck
 from sealing.verification import NotADocument, check_document
 
@@ -15,7 +16,7 @@ from sealing.verification import NotADocument, check_document
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
 
 
-class SealCheckForm(forms.Form):
+class SealCheckForm(PortalForm):
     """One PDF or XML order form; cleaning it checks its seal (``self.result``)."""
 
     document = forms.FileField(

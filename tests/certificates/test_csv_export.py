@@ -12,7 +12,7 @@ from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
-from certificates.csv_export import BOM, safe_cell, stream_csv
+from certificates.csv_export import BOM, DELIMITER, safe_cell, stream_csv
 from certificates.models import Certificate
 
 pytestmark = pytest.mark.django_db
@@ -22,7 +22,7 @@ def export(client, **params) -> tuple[StreamingHttpResponse, list[list[str]]]:  
     response = client.get(reverse("server_csv"), params)
     body = b"".join(response.streaming_content).decode("utf-8")
     assert body.startswith(BOM)
-    return response, list(csv.reader(io.StringIO(body[1:], newline="")))
+    return response, list(csv.reader(io.StringIO(body[1:], newline=""), delimiter=DELIMITER))
 
 
 def test_it_exports_exactly_the_filtered_list(client, login_as):
@@ -100,9 +100,20 @@ def test_safe_cell_leaves_ordinary_text():
 @given(st.lists(st.lists(st.text(), min_size=1, max_size=4), max_size=30))
 def test_stream_round_trips_through_an_rfc4180_reader(rows):
     body = b"".join(stream_csv(["a", "b", "c", "d"], rows)).decode("utf-8")
-    parsed = list(csv.reader(io.StringIO(body[1:], newline="")))
+    parsed = list(csv.reader(io.StringIO(body[1:], newline=""), delimiter=DELIMITER))
     assert parsed[0] == ["a", "b", "c", "d"]
     assert parsed[1:] == [[safe_cell(c) for c in row] for row in rows]
+
+
+def test_it_opens_in_columns_in_dutch_excel():
+    body = b"".join(stream_csv(["Naam", "Opmerking"], [["één", "a;b"], ["x", 'zei "ja"']]))
+
+    # UTF-8 with a byte-order mark, a semicolon between the fields, and a field that holds
+    # a semicolon or a quote quoted (quotes doubled).
+    assert body.startswith(b"\xef\xbb\xbf")
+    assert body.decode("utf-8") == (
+        '\ufeffNaam;Opmerking\r\n\u00e9\u00e9n;"a;b"\r\nx;"zei ""ja"""\r\n'
+    )
 
 
 def test_stream_yields_big_chunks():

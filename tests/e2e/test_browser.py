@@ -202,7 +202,9 @@ def test_maximo_filters_server_certificates_and_exports_the_list(
 
     assert data.startswith(b"\xef\xbb\xbf")  # UTF-8 byte-order mark
     assert data.count(b"\r\n") == 4 and data.count(b"\n") == 4  # RFC 4180 line ends
-    header, *rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+    header, *rows = list(
+        csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""), delimiter=";")
+    )
     assert header == CSV_HEADER
     assert [tuple(row[:3]) for row in rows] == shown
     assert all(len(row) == len(CSV_HEADER) for row in rows)

@@ -122,6 +122,33 @@ def test_a_new_manager_needs_name_email_and_phone(client, login_as):
     assert set(errors) >= {"given_name", "surname", "email", "phone"}
 
 
+def test_a_new_manager_with_a_reading_direction_override_is_refused(client, login_as):
+    login_as("joost")
+    url = new_order_url()
+    prefix = prefix_of(client.get(url))
+    post_step(client, url, prefix, "contactpersoon")
+
+    response = post_step(
+        client,
+        url,
+        prefix,
+        "certificaatbeheerder",
+        manager_choice(
+            given_name="Nina",
+            surname="\u202eredeeB",
+            email="nina@voorbeeld.nl",
+            phone="0612345678",
+        ),
+    )
+
+    assert current_step(response) == "certificaatbeheerder"
+    assert response.context["form"].errors["surname"] == [
+        "Dit veld bevat onzichtbare tekens of tekens die de leesrichting omdraaien "
+        "(U+202E RIGHT-TO-LEFT OVERRIDE). Verwijder ze."
+    ]
+    assert not Person.objects.filter(email="nina@voorbeeld.nl").exists()
+
+
 def test_step_three_reads_the_csr_before_going_on(client, login_as, victor):
     login_as("joost")
     url = new_order_url()

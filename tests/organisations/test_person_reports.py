@@ -142,7 +142,7 @@ def test_filters_sorting_paging_and_export_keep_the_person(maximo_client):
 def test_the_csv_export_respects_the_person(maximo_client):
     response = maximo_client.get(reverse("server_csv"), {"beheerder": victor().pk, "status": "all"})
     body = b"".join(response.streaming_content).decode("utf-8").lstrip("\ufeff")
-    rows = list(csv.reader(io.StringIO(body, newline="")))
+    rows = list(csv.reader(io.StringIO(body, newline=""), delimiter=";"))
     assert sorted(r[2] for r in rows[1:]) == [
         "digipoort.voorbeeld.nl",
         "oud.voorbeeld.nl",

@@ -98,3 +98,24 @@ def test_only_the_chosen_sections_are_steps(client, login_as):
         "Indienen",
     ]
     assert current_step(response) == "facturatie"
+
+
+@pytest.mark.parametrize(
+    "step",
+    [
+        "bogus",
+        # A real step, but not one of the chosen sections (billing only).
+        "opzeggen",
+        # A real step this person may never use (a full contact person, no representatives).
+        "vertegenwoordigers",
+    ],
+)
+def test_a_step_the_form_does_not_offer_shows_the_current_step(client, login_as, step):
+    login_as("joost")
+    assert current_step(choose(client, "billing")) == "facturatie"
+
+    response = post_step(client, step, {"reason": "weg", "TOTAL_FORMS": "0"})
+
+    assert current_step(response) == "facturatie"
+    assert "Deze stap bestaat niet of is niet voor u beschikbaar." in response.text
+    assert not ChangeRequest.objects.exists()

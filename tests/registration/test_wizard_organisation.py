@@ -55,6 +55,17 @@ def test_name_and_address_change_is_submitted_without_changing_the_registration(
     assert {field: getattr(voorbeeld, field) for field in before} == before
 
 
+def test_an_organisation_name_with_a_zero_width_space_is_refused(client, login_as):
+    login_as("maximo")
+    shown = prefilled(choose(client, "organisation"))
+
+    response = post_step(client, "organisatie", {**shown, "name": "Voorbeeld\u200b B.V."})
+
+    assert current_step(response) == "organisatie"
+    assert "(U+200B ZERO WIDTH SPACE). Verwijder ze." in errors(response)
+    assert not ChangeRequest.objects.exists()
+
+
 def test_a_postcode_phone_and_kvk_number_in_the_wrong_format_are_refused(client, login_as):
     login_as("joost")
     shown = prefilled(choose(client, "organisation"))

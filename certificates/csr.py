@@ -981,11 +981,9 @@ def _host_name_problem(name: str, field: str) -> str | None:
     """Why ``name`` (lower case) is not a host name for ``field``, or None (rule 7)."""
     if is_host_name(name):
         return None
-    if name != name.strip():
-        return _('%(field)s "%(name)s" begint of eindigt met een spatie; verwijder de spaties.') % {
-            "field": field,
-            "name": name,
-        }
+    problem = _value_problem(field, name)
+    if problem:
+        return problem
     if not name.isascii():
         try:
             a_label = idna.encode(name).decode("ascii")

@@ -1124,8 +1124,8 @@ def test_a_broken_signature_is_still_called_broken():
         ),
         (
             {"sans": ["www.voorbeeld.nl", "api\x00.voorbeeld.nl"]},
-            "api\\x00.voorbeeld.nl is geen geldige servernaam; gebruik letters, cijfers en "
-            "koppeltekens, internationale namen in de xn---vorm.",
+            'subjectAltName "api\\x00.voorbeeld.nl" bevat een stuurteken of onzichtbaar teken '
+            "(\\x00); verwijder het.",
         ),
     ],
     ids=["nul-in-cn", "bidi-in-o", "zero-width-in-ou", "nul-in-san"],
@@ -1134,3 +1134,15 @@ def test_control_and_invisible_characters_are_refused_and_shown_escaped(values, 
     messages = refused(make_csr(rsa_key(), **values))
     assert messages == [message]
     assert not any(char in messages[0] for char in "\x00\u202e\u200b\u2066")
+
+
+def test_the_new_messages_are_translated():
+    csr = make_csr(rsa_key(), cn="bücher.voorbeeld.nl", sans=["xn--bcher-kva.voorbeeld.nl"])
+    with translation.override("en"):
+        assert refused(csr, expect=expect()) == [
+            "commonName bücher.voorbeeld.nl is an international name in Unicode form (U-label); "
+            "use the xn-- form in the CSR: xn--bcher-kva.voorbeeld.nl."
+        ]
+        assert refused(make_csr(rsa_key(), o="Voorbeeld B.V. "), expect=expect()) == [
+            'organizationName "Voorbeeld B.V. " starts or ends with a space; remove the spaces.'
+        ]

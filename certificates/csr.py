@@ -4,6 +4,8 @@
 ``CsrRejected`` with all messages in rule order; only a rule-1 failure stops
 the check early (nothing else can be read). Nothing is ever stored: the module
 only reads the compromised-key list, the certificates and the open orders.
+Whatever a CSR holds is shown in messages with control and invisible
+characters escaped (``\\x00``, ``\\u202e``), never raw.
 
 Field names in the messages are the ones the subscriber writes in the OpenSSL
 config of the Digidentity instruction (seed ``digidentity-csr-instructions``,
@@ -21,22 +23,34 @@ Rule  Messages (Dutch; ``%(…)s`` filled in)
       privésleutel. …" / "Het bestand bevat naast de CSR nog andere
       gegevens. …" / "De sleutel in de CSR is onleesbaar of van een type
       dat niet wordt ondersteund; …" / "De handtekening van de CSR klopt
-      niet."
-2     Signature hash SHA-256, SHA-384 or SHA-512 (PKCS#1 v1.5, PSS, ECDSA).
-      "De CSR is ondertekend met %(algorithm)s; gebruik SHA-256 of sterker …"
-3     RSA 2048/3072/4096 bits, e = 65537; ECDSA P-256/P-384 only where the
-      product allows it; badkeys; compromised list; never used before.
+      niet." A signature that cannot be checked because its hash or key type
+      is not allowed (MD4, DSA with SHA-1) is left to rules 2 and 3, which
+      name that cause.
+2     Signature hash SHA-256, SHA-384 or SHA-512 (PKCS#1 v1.5, PSS, ECDSA);
+      for PSS the MGF1 hash too.
+      "De CSR is ondertekend met %(algorithm)s; gebruik SHA-256 of sterker …" /
+      "signatureAlgorithm: de CSR is ondertekend met RSASSA-PSS met
+      MGF1-%(mgf)s; …"
+3     RSA 2048/3072/4096 bits, e = 65537, not a PSS-only key (RFC 4055);
+      ECDSA P-256/P-384 only where the product allows it; badkeys; the
+      compromised list and the portal's own keys (portal_keys.py); badkeys'
+      blocklists as imported (BlocklistedKey); never used before.
+      "subjectPublicKeyInfo: de sleutel is een RSA-PSS-sleutel …" /
       "De RSA-sleutel is %(bits)s bits; …" / "De publieke exponent … is
       %(exponent)s; …" / "ECDSA-sleutels zijn voor dit product niet
       toegestaan; …" / "De ECDSA-curve %(curve)s is niet toegestaan; …" /
       "Het sleuteltype %(type)s is niet toegestaan; …" /
       "De sleutel is zwak (%(check)s): %(reason)s. Kies een nieuw
       sleutelpaar." / "Deze sleutel staat op de lijst van gecompromitteerde
-      sleutels; …" / "Deze sleutel is al eerder gebruikt in een certificaat
-      of bestelling; maak een nieuw sleutelpaar aan."
+      sleutels; …" / "Deze sleutel is een bekende zwakke of gelekte sleutel
+      (badkeys-blocklist, …)" / "Deze sleutel is al eerder gebruikt in een
+      certificaat of bestelling; maak een nieuw sleutelpaar aan."
 4     Subject: C, O, organizationIdentifier, serialNumber, CN required; only
       those and OU allowed; L and ST with a warning (required for certSIGN
-      OV); one value per RDN, each field once.
+      OV); one value per RDN, each field once; values exactly as they are,
+      without control, bidi or zero-width characters or surrounding spaces.
+      "%(field)s "%(value)s" bevat een stuurteken of onzichtbaar teken …" /
+      "%(field)s "%(value)s" begint of eindigt met een spatie; …" /
       "%(field)s ontbreekt in het subject (verwacht: %(expected)s)." /
       "%(field)s ontbreekt in het subject; dit veld is verplicht voor dit
       product." / "%(field)s is niet toegestaan in het subject; …" /
@@ -73,6 +87,9 @@ Rule  Messages (Dutch; ``%(…)s`` filled in)
       in subjectAltName." / "De eerste naam in subjectAltName (%(san)s) moet
       gelijk zijn aan commonName (%(cn)s)." / "Wildcards zijn niet
       toegestaan: %(name)s." / "%(name)s is geen geldige servernaam; …" /
+      "%(field)s %(name)s is een internationale naam in Unicode-vorm (U-label);
+      gebruik in de CSR de xn---vorm: %(a_label)s." / "%(field)s %(name)s
+      bevat het ongeldige A-label %(label)s (IDNA 2008); …" /
       "%(name)s valt niet onder een geverifieerd domein van de abonnee
       (%(domains)s)." / "subjectAltName moet precies één naam bevatten:
       %(cn)s."
@@ -86,12 +103,17 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import ipaddress
 import re
+import unicodedata
 from collections import Counter
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
+from warnings import catch_warnings, simplefilter
 
+import asn1crypto.csr
+import idna
 from badkeys.checks import checkcsr
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
@@ -102,7 +124,8 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from certificates.models import Certificate, CompromisedKey
+from certificates.models import BlocklistedKey, Certificate, CompromisedKey
+from certificates.portal_keys import portal_key_hashes
 from certificates.x509_fields import spki_sha256
 
 if TYPE_CHECKING:
@@ -159,6 +182,7 @@ _OIN = re.compile(r"[0-9]{20}")
 _NTRNL = re.compile(r"NTRNL-[0-9]{8}")
 # PKCS#9 extensionRequest: the attribute that carries the requested extensions.
 _EXTENSION_REQUEST = x509.ObjectIdentifier("1.2.840.113549.1.9.14")
+_RSASSA_PSS = x509.ObjectIdentifier("1.2.840.113549.1.1.10")  # RFC 4055 id-RSASSA-PSS
 
 # Subject fields by the names of the seed's OpenSSL config.
 _FIELD_NAMES = {
@@ -195,6 +219,17 @@ _REQUIRED = (
 )
 _ALLOWED = {*_REQUIRED, NameOID.ORGANIZATIONAL_UNIT_NAME}
 _LOCALITY = (NameOID.LOCALITY_NAME, NameOID.STATE_OR_PROVINCE_NAME)
+
+# Signature algorithms cryptography does not know, by the names OpenSSL prints.
+_LEGACY_SIGNATURE_NAMES = {
+    "1.2.840.113549.1.1.2": "md2WithRSAEncryption",
+    "1.2.840.113549.1.1.3": "md4WithRSAEncryption",
+}
+# Unicode categories shown escaped and refused in subject values: controls (Cc:
+# NUL, ESC, ...), format characters (Cf: bidi controls U+202A–U+202E and
+# U+2066–U+2069, zero-width characters), line/paragraph separators, surrogates
+# and private use.
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs", "Co"})
 
 # Errors cryptography raises while lazily parsing parts of a malformed request.
 _PARSE_ERRORS = (
@@ -294,8 +329,16 @@ class CheckedCsr:
 def csr_read(data: bytes | str) -> x509.CertificateSigningRequest:
     """Rule 1 only: exactly one PKCS#10, PEM or DER, at most 16 KiB, signature valid.
 
-    Raises CsrRejected with one message.
+    Raises CsrRejected with one message. A signature that cannot be checked
+    because its hash (MD4, MD2) or key type (DSA with SHA-1) is one the portal
+    does not verify passes here: rules 2 and 3 name that cause, and
+    ``csr_check`` never accepts such a request.
     """
+    return _read(data)[0]
+
+
+def _read(data: bytes | str) -> tuple[x509.CertificateSigningRequest, bool]:
+    """``csr_read``, and whether the signature was verified."""
     raw = data.encode() if isinstance(data, str) else bytes(data)
     if len(raw) > MAX_CSR_BYTES:
         raise CsrRejected([_("Het bestand is groter dan 16 KiB.")])
@@ -324,9 +367,14 @@ def csr_read(data: bytes | str) -> x509.CertificateSigningRequest:
                 )
             ]
         ) from None
-    if not _signature_verifies(csr):
-        raise CsrRejected([_("De handtekening van de CSR klopt niet.")])
-    return csr
+    verified = _signature_verifies(csr)
+    if verified is False:
+        raise CsrRejected([_bad_signature()])
+    return csr, bool(verified)
+
+
+def _bad_signature() -> str:
+    return _("De handtekening van de CSR klopt niet.")
 
 
 def _not_a_csr() -> str:
@@ -376,11 +424,19 @@ def _is_certificate(der: bytes) -> bool:
     return True
 
 
-def _signature_verifies(csr: x509.CertificateSigningRequest) -> bool:
+def _signature_verifies(csr: x509.CertificateSigningRequest) -> bool | None:
+    """True (valid), False (wrong or unreadable) or None: not checkable, because the
+    hash is unknown to cryptography (MD4) or is weak with a key type other than RSA
+    and ECDSA (DSA with SHA-1). Rules 2 and 3 refuse every None."""
     try:
         if csr.is_signature_valid:
             return True
+    except _PARSE_ERRORS:
+        return False
+    try:
         hash_algorithm = csr.signature_hash_algorithm
+    except UnsupportedAlgorithm:
+        return None
     except _PARSE_ERRORS:
         return False
     if hash_algorithm is None or hash_algorithm.name in STRONG_HASHES:
@@ -397,7 +453,7 @@ def _signature_verifies(csr: x509.CertificateSigningRequest) -> bool:
         elif isinstance(key, ec.EllipticCurvePublicKey):
             key.verify(csr.signature, csr.tbs_certrequest_bytes, ec.ECDSA(hash_algorithm))
         else:
-            return False
+            return None
     except (InvalidSignature, *_PARSE_ERRORS):
         return False
     return True
@@ -415,7 +471,7 @@ def csr_check(
     campaign, a later issue of the same order); it is exempt from the reuse
     check, never from the compromised-key list.
     """
-    csr = csr_read(data)
+    csr, verified = _read(data)
     messages: list[str] = []
     warnings: list[str] = []
 
@@ -425,7 +481,14 @@ def csr_check(
     key = csr.public_key()
     pem = csr.public_bytes(Encoding.PEM).decode("ascii")
     key_hash = spki_sha256(key)
-    messages += _check_key(key, pem=pem, key_hash=key_hash, expect=expect, reusable=reusable_spki)
+    messages += _check_key(
+        key,
+        algorithm=csr.public_key_algorithm_oid,
+        pem=pem,
+        key_hash=key_hash,
+        expect=expect,
+        reusable=reusable_spki,
+    )
 
     subject_messages, fields = _check_subject(csr, expect=expect, warnings=warnings)
     messages += subject_messages
@@ -434,10 +497,12 @@ def csr_check(
 
     sans_messages, sans = _check_names(csr, fields, expect=expect)
     messages += sans_messages
-    warnings += _ignored_extensions(csr)
+    warnings = [_escaped(warning) for warning in warnings + _ignored_extensions(csr)]
 
     if messages:
-        raise CsrRejected(messages)
+        raise CsrRejected([_escaped(message) for message in messages])
+    if not verified:  # rules 2 and 3 refuse every such request; never accept one unchecked
+        raise CsrRejected([_bad_signature()])
     if isinstance(key, rsa.RSAPublicKey):
         key_type, key_size, key_curve = "RSA", key.key_size, ""
     else:
@@ -473,6 +538,8 @@ def _signature_algorithm_name(csr: x509.CertificateSigningRequest) -> str:
     name = getattr(oid, "_name", "")
     if name and name != "Unknown OID":
         return name
+    if oid.dotted_string in _LEGACY_SIGNATURE_NAMES:
+        return _LEGACY_SIGNATURE_NAMES[oid.dotted_string]
     if hash_algorithm is not None:
         return f"{oid.dotted_string} ({hash_algorithm.name.upper()})"
     return oid.dotted_string
@@ -484,7 +551,19 @@ def _check_signature_hash(csr: x509.CertificateSigningRequest, algorithm: str) -
     except UnsupportedAlgorithm:
         hash_algorithm = None
     if hash_algorithm is not None and hash_algorithm.name in STRONG_HASHES:
-        return []
+        if csr.signature_algorithm_oid != x509.SignatureAlgorithmOID.RSASSA_PSS:
+            return []
+        mgf = _pss_mask_hash(csr)
+        if mgf in STRONG_HASHES:
+            return []
+        return [
+            _(
+                "signatureAlgorithm: de CSR is ondertekend met RSASSA-PSS met MGF1-%(mgf)s; "
+                "gebruik SHA-256 of sterker, ook voor MGF1 (openssl req -sigopt "
+                "rsa_mgf1_md:sha256)."
+            )
+            % {"mgf": mgf.upper()}
+        ]
     if hash_algorithm is None and not isinstance(
         csr.public_key(), (rsa.RSAPublicKey, ec.EllipticCurvePublicKey)
     ):
@@ -496,6 +575,20 @@ def _check_signature_hash(csr: x509.CertificateSigningRequest, algorithm: str) -
         )
         % {"algorithm": algorithm}
     ]
+
+
+def _pss_mask_hash(csr: x509.CertificateSigningRequest) -> str:
+    """The hash of an RSASSA-PSS signature's mask generation function (RFC 4055 §3.1:
+    MGF1 with its own hash, SHA-1 when absent), e.g. "sha256"; cryptography has no
+    public API for it. Another mask function is named by itself."""
+    try:
+        request = asn1crypto.csr.CertificationRequest.load(csr.public_bytes(Encoding.DER))
+        mask = request["signature_algorithm"]["parameters"]["mask_gen_algorithm"]
+        if mask["algorithm"].native != "mgf1":
+            return str(mask["algorithm"].native)
+        return str(mask["parameters"]["algorithm"].native)
+    except (ValueError, TypeError, KeyError):
+        return "?"
 
 
 # --- Rule 3: the key ------------------------------------------------------------------------
@@ -517,9 +610,26 @@ _BADKEYS_REASONS = {
 
 
 def _check_key(
-    key: object, *, pem: str, key_hash: str, expect: CsrExpectations, reusable: str | None
+    key: object,
+    *,
+    algorithm: x509.ObjectIdentifier,
+    pem: str,
+    key_hash: str,
+    expect: CsrExpectations,
+    reusable: str | None,
 ) -> list[str]:
     messages: list[str] = []
+    if algorithm == _RSASSA_PSS:
+        # RFC 4055 §1.2: an id-RSASSA-PSS key may only sign with PSS; a server
+        # certificate's key must also do TLS key exchange (keyEncipherment).
+        messages.append(
+            _(
+                "subjectPublicKeyInfo: de sleutel is een RSA-PSS-sleutel (id-RSASSA-PSS), die "
+                "alleen PSS-handtekeningen mag zetten; een servercertificaat heeft een gewone "
+                "RSA-sleutel (rsaEncryption) nodig. Maak een nieuw sleutelpaar, bijvoorbeeld "
+                "met openssl genpkey -algorithm RSA."
+            )
+        )
     if isinstance(key, rsa.RSAPublicKey):
         bits, exponent = key.key_size, key.public_numbers().e
         if bits not in RSA_SIZES:
@@ -569,11 +679,24 @@ def _check_key(
                     % {"check": check, "reason": _(_BADKEYS_REASONS[check])}
                 )
 
-    if CompromisedKey.objects.filter(spki_sha256=key_hash).exists():
+    if (
+        key_hash in portal_key_hashes()
+        or CompromisedKey.objects.filter(spki_sha256=key_hash).exists()
+    ):
         messages.append(
             _(
                 "Deze sleutel staat op de lijst van gecompromitteerde sleutels; maak een nieuw "
                 "sleutelpaar aan."
+            )
+        )
+    elif (blocklisted := _badkeys_hash(key)) and BlocklistedKey.objects.filter(
+        key_hash=blocklisted
+    ).exists():
+        messages.append(
+            _(
+                "Deze sleutel is een bekende zwakke of gelekte sleutel (badkeys-blocklist, "
+                "bijvoorbeeld de Debian-sleutels van CVE-2008-0166); maak een nieuw sleutelpaar "
+                "aan."
             )
         )
     elif key_hash != reusable and _key_used_before(key_hash):
@@ -585,6 +708,20 @@ def _check_key(
             )
         )
     return messages
+
+
+def _badkeys_hash(key: object) -> str | None:
+    """The key as badkeys' blocklist.dat holds it (``badkeys/allkeys/block.py``): the
+    first 15 bytes of SHA-256 over the modulus (RSA) or x coordinate (EC) as
+    big-endian bytes without leading zeros, in hex; None for other key types."""
+    if isinstance(key, rsa.RSAPublicKey):
+        number = key.public_numbers().n
+    elif isinstance(key, ec.EllipticCurvePublicKey):
+        number = key.public_numbers().x
+    else:
+        return None
+    data = number.to_bytes((number.bit_length() + 7) // 8, "big")
+    return hashlib.sha256(data).digest()[:15].hex()
 
 
 def _key_used_before(key_hash: str) -> bool:
@@ -609,9 +746,15 @@ def _field_name(oid: x509.ObjectIdentifier) -> str:
 def _check_subject(
     csr: x509.CertificateSigningRequest, *, expect: CsrExpectations, warnings: list[str]
 ) -> tuple[list[str], dict[x509.ObjectIdentifier, str]]:
-    """Rule 4; returns the messages and the single-valued allowed fields (stripped)."""
+    """Rule 4; returns the messages and the single-valued allowed fields that are
+    clean: a value with an invisible character or surrounding whitespace gets only
+    that message (it is never trimmed, so what is checked is what gets issued)."""
     try:
-        rdns = list(csr.subject.rdns)
+        with catch_warnings():
+            # cryptography warns about a countryName that is not 2 characters; rule 5
+            # reports it.
+            simplefilter("ignore", UserWarning)
+            rdns = list(csr.subject.rdns)
         attributes = [attribute for rdn in rdns for attribute in rdn]
         values = [(attribute.oid, str(attribute.value)) for attribute in attributes]
     except _PARSE_ERRORS:
@@ -672,12 +815,52 @@ def _check_subject(
                 % {"field": _field_name(oid)}
             )
 
-    fields = {
-        oid: value.strip()
-        for oid, value in values
-        if counts[oid] == 1 and (oid in _ALLOWED or oid in _LOCALITY)
-    }
+    fields: dict[x509.ObjectIdentifier, str] = {}
+    for oid, value in values:
+        if oid not in _ALLOWED and oid not in _LOCALITY:
+            continue
+        problem = _value_problem(_field_name(oid), value)
+        if problem:
+            messages.append(problem)
+        elif counts[oid] == 1:
+            fields[oid] = value
     return messages, fields
+
+
+def _value_problem(field: str, value: str) -> str | None:
+    """Control, format (bidi, zero-width) and separator characters, and leading or
+    trailing whitespace, are refused: they hide or reorder what a person reads in
+    the portal and in the certificate (issue 11, points 10 and 13)."""
+    invisible = [char for char in value if unicodedata.category(char) in _INVISIBLE_CATEGORIES]
+    if invisible:
+        return _(
+            '%(field)s "%(value)s" bevat een stuurteken of onzichtbaar teken (%(characters)s); '
+            "verwijder het."
+        ) % {"field": field, "value": value, "characters": ", ".join(dict.fromkeys(invisible))}
+    if value != value.strip():
+        return _(
+            '%(field)s "%(value)s" begint of eindigt met een spatie; verwijder de spaties.'
+        ) % {"field": field, "value": value}
+    return None
+
+
+def _escaped(text: str) -> str:
+    """``text`` with every control, format and separator character written as a
+    Python escape (``\\x00``, ``\\u202e``): a message shows what the CSR holds
+    without letting it act on the page."""
+    return "".join(
+        _escape(char) if unicodedata.category(char) in _INVISIBLE_CATEGORIES else char
+        for char in text
+    )
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    return f"\\U{code:08x}"
 
 
 # --- Rule 5: the subject matches the subscriber ---------------------------------------------
@@ -770,15 +953,58 @@ def _check_oin_format(fields: dict[x509.ObjectIdentifier, str]) -> list[str]:
 def is_host_name(name: str) -> bool:
     """A lower-case LDH host name: labels of 1–63, at most 253 in all, at least two labels.
 
-    IDNA names must be in their A-label form (``xn--…``); an all-digit last
-    label would make an IP address look like a name.
+    IDNA names must be in their A-label form (``xn--…``), and every ``xn--``
+    label must be a valid IDNA 2008 A-label (RFC 5890 §2.3.2.1, checked with
+    the ``idna`` package); an all-digit last label would make an IP address
+    look like a name.
     """
     if len(name) > 253:
         return False
     labels = name.split(".")
     if len(labels) < 2 or labels[-1].isdigit():
         return False
-    return all(_LDH_LABEL.fullmatch(label) for label in labels)
+    return all(
+        _LDH_LABEL.fullmatch(label) and (not label.startswith("xn--") or _is_a_label(label))
+        for label in labels
+    )
+
+
+def _is_a_label(label: str) -> bool:
+    """IDNA 2008: the label decodes to a valid U-label that encodes back to itself."""
+    try:
+        return idna.alabel(idna.ulabel(label)) == label.encode("ascii")
+    except (idna.IDNAError, UnicodeError):
+        return False
+
+
+def _host_name_problem(name: str, field: str) -> str | None:
+    """Why ``name`` (lower case) is not a host name for ``field``, or None (rule 7)."""
+    if is_host_name(name):
+        return None
+    problem = _value_problem(field, name)
+    if problem:
+        return problem
+    if not name.isascii():
+        try:
+            a_label = idna.encode(name).decode("ascii")
+        except (idna.IDNAError, UnicodeError):
+            a_label = ""
+        if is_host_name(a_label):
+            return _(
+                "%(field)s %(name)s is een internationale naam in Unicode-vorm (U-label); "
+                "gebruik in de CSR de xn---vorm: %(a_label)s."
+            ) % {"field": field, "name": name, "a_label": a_label}
+    else:
+        for label in name.split("."):
+            if label.startswith("xn--") and _LDH_LABEL.fullmatch(label) and not _is_a_label(label):
+                return _(
+                    "%(field)s %(name)s bevat het ongeldige A-label %(label)s (IDNA 2008); "
+                    "controleer de xn---vorm van de naam."
+                ) % {"field": field, "name": name, "label": label}
+    return _(
+        "%(name)s is geen geldige servernaam; gebruik letters, cijfers en "
+        "koppeltekens, internationale namen in de xn---vorm."
+    ) % {"name": name}
 
 
 def within_domains(name: str, domains: tuple[str, ...]) -> bool:
@@ -875,7 +1101,8 @@ def _check_names(
         seen.add(name)
     if common_name is not None and sans[0] != common_name.lower():
         messages.append(
-            _(
+            _host_name_problem(common_name.lower(), "commonName")
+            or _(
                 "De eerste naam in subjectAltName (%(san)s) moet gelijk zijn aan "
                 "commonName (%(cn)s)."
             )
@@ -892,14 +1119,8 @@ def _check_names(
                 )
                 % {"kind": _("IP-adres"), "value": name}
             )
-        elif not is_host_name(name):
-            messages.append(
-                _(
-                    "%(name)s is geen geldige servernaam; gebruik letters, cijfers en "
-                    "koppeltekens, internationale namen in de xn---vorm."
-                )
-                % {"name": name}
-            )
+        elif problem := _host_name_problem(name, "subjectAltName"):
+            messages.append(problem)
         elif expect.check_domains and not within_domains(name, expect.verified_domains):
             messages.append(
                 _("%(name)s valt niet onder een geverifieerd domein van de abonnee (%(domains)s).")

@@ -399,6 +399,40 @@ class CompromisedKey(models.Model):
         return f"{self.spki_sha256[:16]}… ({self.reason})"
 
 
+class BlocklistedKey(models.Model):
+    """A public key on one of badkeys' blocklists (Debian CVE-2008-0166, published
+    test and firmware keys, ...), refused in any CSR (SPEC.md §7 CSR rule 3).
+
+    Imported by ``manage.py import_key_blocklist`` from badkeys' ``blocklist.dat``,
+    never downloaded at run time. The hash is badkeys' own (``badkeys/allkeys/
+    block.py``): the first 15 bytes of SHA-256 over the key's main number as
+    big-endian bytes (RSA: the modulus; EC: the x coordinate), so the file's
+    records go in unchanged. ``blocklist`` is badkeys' list id (its
+    ``badkeysdata.json`` names it; 1 is Debian's weak keys).
+    """
+
+    key_hash = models.CharField(
+        _("badkeys-hash van de sleutel"),
+        max_length=30,
+        unique=True,
+        help_text=_("30 hexadecimale tekens, kleine letters."),
+    )
+    blocklist = models.PositiveSmallIntegerField(_("badkeys-lijst"))
+
+    class Meta:
+        verbose_name = _("sleutel op een badkeys-lijst")
+        verbose_name_plural = _("sleutels op een badkeys-lijst")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(key_hash__regex=r"^[0-9a-f]{30}$"),
+                name="blocklisted_key_hash_lower_hex",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key_hash} (badkeys {self.blocklist})"
+
+
 class RevocationRequest(models.Model):
     """A customer's request to revoke a certificate, for the back office (manual §3.1)."""
 

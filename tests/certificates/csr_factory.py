@@ -146,12 +146,22 @@ def make_certificate_pem(key: PrivateKey | None = None) -> bytes:
     return certificate.public_bytes(Encoding.PEM)
 
 
-def sign_tbs(tbs: bytes, key: rsa.RSAPrivateKey) -> bytes:
+SHA256_WITH_RSA = "2a864886f70d01010b"
+# md4WithRSAEncryption (1.2.840.113549.1.1.3). Neither cryptography nor OpenSSL 3's
+# default provider computes MD4, and the portal cannot check such a signature
+# either: a request under this label carries a SHA-256 signature.
+MD4_WITH_RSA = "2a864886f70d010103"
+
+
+def sign_tbs(
+    tbs: bytes, key: rsa.RSAPrivateKey, *, algorithm_oid_hex: str = SHA256_WITH_RSA
+) -> bytes:
     """A DER CSR around any CertificationRequestInfo bytes, signed with SHA-256 and RSA.
 
-    For tests that change the signed part and still want a valid signature.
+    For tests that change the signed part and still want a valid signature, or
+    that label the signature with another algorithm.
     """
-    return _assemble(tbs, key, hashes.SHA256(), "2a864886f70d01010b", b"\x05\x00")
+    return _assemble(tbs, key, hashes.SHA256(), algorithm_oid_hex, b"\x05\x00")
 
 
 def _assemble(

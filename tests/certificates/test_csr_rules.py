@@ -15,11 +15,12 @@ import gmpy2
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed25519, padding, rsa
 from cryptography.hazmat.primitives.serialization import (
     Encoding,
     NoEncryption,
     PrivateFormat,
+    load_pem_private_key,
 )
 from cryptography.x509.oid import NameOID
 from django.utils import translation
@@ -40,12 +41,14 @@ from certificates.x509_fields import spki_sha256
 from orders.models import Order
 from organisations.models import Person, Subscriber
 from tests.certificates.csr_factory import (
+    MD4_WITH_RSA,
     VOORBEELD_OIN,
     fresh_ec_key,
     fresh_rsa_key,
     make_certificate_pem,
     make_csr,
     rsa_key,
+    sign_tbs,
 )
 
 pytestmark = pytest.mark.django_db
@@ -675,6 +678,7 @@ def test_an_ecdsa_curve_outside_p256_and_p384_is_refused_where_ecdsa_is_allowed(
     [
         ("www.voorbeeld.nl", True),
         ("xn--bcher-kva.voorbeeld.nl", True),
+        ("xn--zz.voorbeeld.nl", False),  # not a valid A-label (IDNA 2008)
         ("00000003123456780000.digipoort.certificaatportaal.nl", True),
         ("a-b.voorbeeld.nl", True),
         (f"{'a' * 63}.voorbeeld.nl", True),
@@ -907,3 +911,238 @@ def test_the_instructions_oid_section_fails_on_openssl_3(tmp_path):
     assert result.returncode != 0
     assert "oid exists" in result.stderr.lower()
     assert not (tmp_path / "voorbeeldbv.csr").exists()
+
+
+# --- What the outside CSR corpus found (issue 11, points 8–13) ------------------------------
+
+SUBJECT = (
+    f"/C=NL/O=Voorbeeld B.V./organizationIdentifier={VOORBEELD_OIN}/serialNumber={VOORBEELD_OIN}"
+    "/CN=www.voorbeeld.nl"
+)
+
+
+def _openssl_csr(directory: Path, key_pem: bytes, *options: str) -> bytes:
+    """A CSR for the seed's subject made by ``openssl req`` with ``options``."""
+    (directory / "csr.key").write_bytes(key_pem)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-new",
+            "-key",
+            "csr.key",
+            "-subj",
+            SUBJECT,
+            "-addext",
+            "subjectAltName=DNS:www.voorbeeld.nl",
+            "-out",
+            "csr.pem",
+            *options,
+        ],
+        cwd=directory,
+        capture_output=True,
+        timeout=60,
+        check=True,
+    )
+    return (directory / "csr.pem").read_bytes()
+
+
+def _pem_key(key: rsa.RSAPrivateKey | dsa.DSAPrivateKey) -> bytes:
+    return key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
+
+
+def test_a_pss_only_key_is_refused_for_a_server_certificate(tmp_path):
+    subprocess.run(
+        ["openssl", "genpkey", "-algorithm", "RSA-PSS", "-out", "pss.key"],
+        cwd=tmp_path,
+        capture_output=True,
+        timeout=60,
+        check=True,
+    )
+    csr = _openssl_csr(tmp_path, (tmp_path / "pss.key").read_bytes())
+    assert refused(csr) == [
+        "subjectPublicKeyInfo: de sleutel is een RSA-PSS-sleutel (id-RSASSA-PSS), die alleen "
+        "PSS-handtekeningen mag zetten; een servercertificaat heeft een gewone RSA-sleutel "
+        "(rsaEncryption) nodig. Maak een nieuw sleutelpaar, bijvoorbeeld met openssl genpkey "
+        "-algorithm RSA."
+    ]
+
+
+def test_a_pss_signature_with_mgf1_sha1_is_refused(tmp_path):
+    pss = ("-sigopt", "rsa_padding_mode:pss", "-sigopt", "rsa_pss_saltlen:32", "-sha256")
+    key = _pem_key(rsa_key())
+    weak = _openssl_csr(tmp_path, key, *pss, "-sigopt", "rsa_mgf1_md:sha1")
+    assert refused(weak) == [
+        "signatureAlgorithm: de CSR is ondertekend met RSASSA-PSS met MGF1-SHA1; gebruik "
+        "SHA-256 of sterker, ook voor MGF1 (openssl req -sigopt rsa_mgf1_md:sha256)."
+    ]
+    strong = _openssl_csr(tmp_path, key, *pss, "-sigopt", "rsa_mgf1_md:sha384")
+    assert csr_check(strong, expect=expect()).signature_algorithm == "RSASSA-PSS (SHA-256)"
+
+
+def test_an_invalid_a_label_is_refused():
+    csr = make_csr(rsa_key(), sans=["www.voorbeeld.nl", "xn--zz.voorbeeld.nl"])
+    assert refused(csr) == [
+        "subjectAltName xn--zz.voorbeeld.nl bevat het ongeldige A-label xn--zz (IDNA 2008); "
+        "controleer de xn---vorm van de naam."
+    ]
+
+
+def test_a_u_label_is_refused_with_the_a_label_to_use():
+    csr = make_csr(rsa_key(), cn="bücher.voorbeeld.nl", sans=["xn--bcher-kva.voorbeeld.nl"])
+    assert refused(csr) == [
+        "commonName bücher.voorbeeld.nl is een internationale naam in Unicode-vorm (U-label); "
+        "gebruik in de CSR de xn---vorm: xn--bcher-kva.voorbeeld.nl."
+    ]
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        (
+            {"cn": "www.voorbeeld.nl ", "sans": ["www.voorbeeld.nl"]},
+            'commonName "www.voorbeeld.nl " begint of eindigt met een spatie; verwijder de '
+            "spaties.",
+        ),
+        (
+            {"o": " Voorbeeld B.V."},
+            'organizationName " Voorbeeld B.V." begint of eindigt met een spatie; verwijder de '
+            "spaties.",
+        ),
+        (
+            {"org_id": f"{VOORBEELD_OIN}\t"},
+            f'organizationIdentifier "{VOORBEELD_OIN}\\x09" bevat een stuurteken of onzichtbaar '
+            "teken (\\x09); verwijder het.",
+        ),
+        (
+            {"sans": ["www.voorbeeld.nl", " api.voorbeeld.nl"]},
+            'subjectAltName " api.voorbeeld.nl" begint of eindigt met een spatie; verwijder de '
+            "spaties.",
+        ),
+    ],
+    ids=["cn", "o", "organization-identifier", "san"],
+)
+def test_names_are_compared_exactly_and_surrounding_whitespace_is_refused(values, message):  # noqa: ANN001
+    assert refused(make_csr(rsa_key(), **values)) == [message]
+
+
+def test_a_serial_number_with_a_trailing_space_is_refused():
+    csr = make_csr(rsa_key(), oin=f"{VOORBEELD_OIN} ", org_id=VOORBEELD_OIN)
+    assert refused(csr) == [
+        f'serialNumber "{VOORBEELD_OIN} " begint of eindigt met een spatie; verwijder de spaties.'
+    ]
+
+
+def test_a_country_with_a_trailing_space_is_refused():
+    # cryptography checks a countryName's length unless told not to; a CSR need not.
+    with pytest.warns(UserWarning, match="length"):
+        country = x509.NameAttribute(NameOID.COUNTRY_NAME, "NL ", _validate=False)
+    csr = make_csr(rsa_key(), c=None, extra_attrs=[country])
+    assert refused(csr) == [
+        'countryName "NL " begint of eindigt met een spatie; verwijder de spaties.'
+    ]
+
+
+def _portal_key(path: Path) -> rsa.RSAPrivateKey:
+    key = load_pem_private_key(path.read_bytes(), password=None)
+    assert isinstance(key, rsa.RSAPrivateKey)
+    return key
+
+
+def _a_ca_key(pki_dir: Path) -> Path:
+    return sorted((pki_dir / "ca").glob("*.key"))[0]
+
+
+@pytest.mark.parametrize(
+    "key_file",
+    [_a_ca_key, lambda pki: pki / "seal.key", lambda pki: pki / "server.key"],
+    ids=["ca", "seal", "nginx"],
+)
+def test_a_key_the_portal_holds_is_refused_as_compromised(pki_dir, key_file):  # noqa: ANN001
+    csr = make_csr(_portal_key(key_file(pki_dir)))
+    assert refused(csr, expect=expect("pkio-trial")) == [COMPROMISED]
+
+
+def test_a_configured_ca_directory_counts_as_the_portals_keys(pki_dir, settings, tmp_path):  # noqa: ANN001
+    ca_key = _a_ca_key(pki_dir)
+    (tmp_path / "eigen.crt").write_bytes(ca_key.with_suffix(".crt").read_bytes())
+    settings.PORTAL_CA_DIR = tmp_path
+    settings.PORTAL_PKI_DIR = None
+    settings.PORTAL_SEAL_CERT = None
+    assert refused(make_csr(_portal_key(ca_key))) == [COMPROMISED]
+    assert csr_check(make_csr(_portal_key(pki_dir / "seal.key")), expect=expect())
+
+
+def test_a_dsa_csr_is_refused_for_its_key_type_and_hash(tmp_path):
+    key = dsa.generate_private_key(key_size=2048)
+    csr = _openssl_csr(tmp_path, _pem_key(key), "-sha1")
+    assert refused(csr) == [
+        "De CSR is ondertekend met dsa-with-sha1; gebruik SHA-256 of sterker "
+        "(openssl req -sha256).",
+        "Het sleuteltype DSA is niet toegestaan; gebruik een RSA-sleutel van 2048, 3072 of "
+        "4096 bits.",
+    ]
+
+
+def test_an_md4_signed_csr_is_refused_for_its_hash():
+    tbs = x509.load_pem_x509_csr(make_csr(rsa_key())).tbs_certrequest_bytes
+    csr = sign_tbs(tbs, rsa_key(), algorithm_oid_hex=MD4_WITH_RSA)
+    assert refused(csr) == [
+        "De CSR is ondertekend met md4WithRSAEncryption; gebruik SHA-256 of sterker "
+        "(openssl req -sha256)."
+    ]
+
+
+def test_a_broken_signature_is_still_called_broken():
+    tbs = x509.load_pem_x509_csr(make_csr(rsa_key())).tbs_certrequest_bytes
+    csr = bytearray(sign_tbs(tbs, rsa_key()))
+    csr[-1] ^= 1
+    assert refused(bytes(csr)) == ["De handtekening van de CSR klopt niet."]
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        (
+            {"cn": "www.voorbeeld.nl\x00.evil.nl", "sans": ["www.voorbeeld.nl"]},
+            'commonName "www.voorbeeld.nl\\x00.evil.nl" bevat een stuurteken of onzichtbaar '
+            "teken (\\x00); verwijder het.",
+        ),
+        (
+            {"o": "Voorbeeld \u202eV.B"},
+            'organizationName "Voorbeeld \\u202eV.B" bevat een stuurteken of onzichtbaar teken '
+            "(\\u202e); verwijder het.",
+        ),
+        (
+            {
+                "extra_attrs": [
+                    x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, "ICT\u200b\u2066")
+                ]
+            },
+            'organizationalUnitName "ICT\\u200b\\u2066" bevat een stuurteken of onzichtbaar '
+            "teken (\\u200b, \\u2066); verwijder het.",
+        ),
+        (
+            {"sans": ["www.voorbeeld.nl", "api\x00.voorbeeld.nl"]},
+            'subjectAltName "api\\x00.voorbeeld.nl" bevat een stuurteken of onzichtbaar teken '
+            "(\\x00); verwijder het.",
+        ),
+    ],
+    ids=["nul-in-cn", "bidi-in-o", "zero-width-in-ou", "nul-in-san"],
+)
+def test_control_and_invisible_characters_are_refused_and_shown_escaped(values, message):  # noqa: ANN001
+    messages = refused(make_csr(rsa_key(), **values))
+    assert messages == [message]
+    assert not any(char in messages[0] for char in "\x00\u202e\u200b\u2066")
+
+
+def test_the_new_messages_are_translated():
+    csr = make_csr(rsa_key(), cn="bücher.voorbeeld.nl", sans=["xn--bcher-kva.voorbeeld.nl"])
+    with translation.override("en"):
+        assert refused(csr, expect=expect()) == [
+            "commonName bücher.voorbeeld.nl is an international name in Unicode form (U-label); "
+            "use the xn-- form in the CSR: xn--bcher-kva.voorbeeld.nl."
+        ]
+        assert refused(make_csr(rsa_key(), o="Voorbeeld B.V. "), expect=expect()) == [
+            'organizationName "Voorbeeld B.V. " starts or ends with a space; remove the spaces.'
+        ]

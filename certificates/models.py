@@ -8,6 +8,7 @@ stale the second a certificate expires.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
@@ -143,6 +144,11 @@ class Product(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def price(self) -> Decimal:
+        """The price in euros."""
+        return Decimal(self.price_cents) / 100
 
     def validity_days_on(self, at: date) -> int:
         """The days a certificate of this product issued on ``at`` (UTC) is valid: the

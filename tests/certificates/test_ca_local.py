@@ -570,6 +570,27 @@ def test_pkilint_flags_only_the_demo_urls_with_the_default_base_url():
     )
 
 
+@pytest.mark.parametrize(
+    ("slug", "certificate_type", "demo_urls"),
+    [
+        ("certsign-root", serverauth_constants.CertificateType.ROOT_CA, 0),
+        # CRL distribution point and caIssuers
+        ("certsign-ov-tls", serverauth_constants.CertificateType.INTERNAL_UNCONSTRAINED_TLS_CA, 2),
+    ],
+)
+def test_pkilint_cabf_finds_only_the_demo_urls_in_the_certsign_ca_certificates(
+    slug, certificate_type, demo_urls
+):
+    # demo_pki bakes in http://localhost/crl (the demo's publication point);
+    # keyUsage without digitalSignature is a NOTICE (only needed to sign OCSP).
+    found = lint(ca_certificate(slug), certificate_type)
+
+    assert [code for severity, code in found if severity == "WARNING"] == []
+    assert errors(found) == sorted(
+        ["cabf.internal_domain_name", "pkix.invalid_uri_syntax"] * demo_urls
+    )
+
+
 def test_the_cabf_linter_only_objects_to_what_pkioverheid_private_is_not(settings):
     # PKIoverheid Private Services is no publicly-trusted TLS: no CA/B Forum
     # policy OID, three years, no L/ST. That is why it is linted against ETSI.

@@ -58,10 +58,11 @@ class ProductAdmin(admin.ModelAdmin):
         "kind",
         "family",
         "validity_days",
+        "publicly_trusted",
         "price_cents",
         "active",
     ]
-    list_filter = ["kind", "family", "active"]
+    list_filter = ["kind", "family", "active", "publicly_trusted"]
 
 
 @admin.register(Card)

@@ -494,6 +494,7 @@ def csr_check(
     messages += subject_messages
     messages += _check_identity(fields, expect=expect)
     messages += _check_oin_format(fields)
+    messages += _check_place(fields)
 
     sans_messages, sans = _check_names(csr, fields, expect=expect)
     messages += sans_messages
@@ -945,6 +946,51 @@ def _check_oin_format(fields: dict[x509.ObjectIdentifier, str]) -> list[str]:
     if NameOID.ORGANIZATION_IDENTIFIER in fields:
         problems.append(_org_id_problem(fields[NameOID.ORGANIZATION_IDENTIFIER]))
     return [problem for problem in problems if problem]
+
+
+# --- Rule 4: no placeholder in L and ST -----------------------------------------------------
+
+# Words that only say "no value" (CA/Browser Forum BR §7.1.4.3), casefolded.
+_PLACEHOLDER_WORDS = {
+    "n/a",
+    "n.a.",
+    "na",
+    "none",
+    "null",
+    "nil",
+    "unknown",
+    "not applicable",
+    "nvt",
+    "n.v.t.",
+    "onbekend",
+    "geen",
+}
+
+
+def is_placeholder(value: str) -> bool:
+    """Whether a subject value only says that there is no value.
+
+    CA/Browser Forum Baseline Requirements §7.1.4.3: a subject attribute MUST
+    NOT contain metadata such as ".", "-" or " ", or any other indication that
+    the value is absent, incomplete or not applicable. Blank or punctuation
+    only, or a word like "N/A" or "none" (case-insensitive).
+    """
+    text = value.strip().casefold()
+    return not any(character.isalnum() for character in text) or text in _PLACEHOLDER_WORDS
+
+
+def _check_place(fields: dict[x509.ObjectIdentifier, str]) -> list[str]:
+    """localityName and stateOrProvinceName, where the CSR gives them, are real places."""
+    return [
+        _(
+            '%(field)s bevat alleen een opvulwaarde (zoals ".", "-" of "N/A"); dat is '
+            "niet toegestaan. Vul de echte plaats of provincie in, of laat het veld weg als het "
+            "voor dit product niet verplicht is."
+        )
+        % {"field": _field_name(oid)}
+        for oid in _LOCALITY
+        if oid in fields and is_placeholder(fields[oid])
+    ]
 
 
 # --- Rule 7: names --------------------------------------------------------------------------

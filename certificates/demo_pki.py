@@ -7,6 +7,10 @@ The hierarchies mimic PKIoverheid: a "Private Root CA - G1" with a "Private
 Services CA - G1" for server certificates, and a G3 root with an
 "Organisatie Services CA - G3" (servers, the seal) and an "Organisatie
 Persoon CA - G3" (the personal smartcard certificates users log in with).
+Two more hierarchies keep the other server products apart: a PKIoverheid
+TRIAL root with a "TRIAL Organisatie Services CA - G3" (Trial certificates,
+test policy), and a "certSIGN Demo Root CA" with a "certSIGN Demo OV TLS CA"
+(the publicly trusted certSIGN OV certificates, CA/Browser Forum profile).
 
 Generation is idempotent: whatever already exists in the output directory is
 loaded and reused, only what is missing is made.
@@ -24,7 +28,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
 
 from certificates.x509_fields import UZI_OTHERNAME_OID
 from core import proxy_secret
@@ -50,6 +54,10 @@ class CASpec:
     generation: str
     parent: str | None  # slug of the issuing CA, None for a root
     key_size: int = 2048
+    # A CA/Browser Forum TLS hierarchy (BR §7.1.2.1, §7.1.2.6): the name has
+    # no organizationIdentifier; an issuing CA has extendedKeyUsage serverAuth
+    # only, the OV policy and caIssuers, so it signs nothing but OV TLS.
+    cabf_tls: bool = False
 
 
 CAS = [
@@ -58,7 +66,15 @@ CAS = [
     CASpec("g3-root", "Demo Staat der Nederlanden Root CA - G3", "G3", None, 3072),
     CASpec("g3-services", "Demo Organisatie Services CA - G3", "G3", "g3-root"),
     CASpec("g3-persons", "Demo Organisatie Persoon CA - G3", "G3", "g3-root"),
+    # PKIoverheid TRIAL: test certificates never chain to a production root.
+    CASpec("trial-root", "Demo TRIAL Staat der Nederlanden Root CA - G3", "G3", None, 3072),
+    CASpec("trial-services", "Demo TRIAL Organisatie Services CA - G3", "G3", "trial-root"),
+    # certSIGN (not PKIoverheid: no generation).
+    CASpec("certsign-root", "certSIGN Demo Root CA", "", None, 3072, cabf_tls=True),
+    CASpec("certsign-ov-tls", "certSIGN Demo OV TLS CA", "", "certsign-root", cabf_tls=True),
 ]
+# The CA/Browser Forum's organisation-validated TLS policy (BR §7.1.6.1).
+POLICY_CABF_OV = "2.23.140.1.2.2"
 PERSONS_CA = "g3-persons"
 
 
@@ -217,6 +233,14 @@ def _save(issued: Issued, crt: Path, key: Path, chain: Iterable[x509.Certificate
 
 
 def _ca_name(spec: CASpec) -> x509.Name:
+    if spec.cabf_tls:
+        return x509.Name(
+            [
+                x509.NameAttribute(NameOID.COUNTRY_NAME, "RO"),
+                x509.NameAttribute(NameOID.ORGANIZATION_NAME, "certSIGN Demo"),
+                x509.NameAttribute(NameOID.COMMON_NAME, spec.name),
+            ]
+        )
     return x509.Name(
         [
             x509.NameAttribute(NameOID.COUNTRY_NAME, "NL"),
@@ -258,6 +282,7 @@ def _ca_certificate(
     years: int,
     path_length: int | None,
     crl_slug: str | None = None,
+    tls_issuing: bool = False,
 ) -> x509.Certificate:
     # Back-dated so that demo certificates from years ago (expired ones)
     # chain to a CA that was valid when they were issued.
@@ -281,6 +306,30 @@ def _ca_certificate(
     )
     if crl_slug:
         builder = builder.add_extension(_crl_distribution_points(crl_slug), critical=False)
+    if tls_issuing:
+        assert crl_slug is not None
+        builder = (
+            builder.add_extension(
+                x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False
+            )
+            .add_extension(
+                x509.CertificatePolicies(
+                    [x509.PolicyInformation(x509.ObjectIdentifier(POLICY_CABF_OV), None)]
+                ),
+                critical=False,
+            )
+            .add_extension(
+                x509.AuthorityInformationAccess(
+                    [
+                        x509.AccessDescription(
+                            AuthorityInformationAccessOID.CA_ISSUERS,
+                            x509.UniformResourceIdentifier(f"{CRL_BASE_URL}/{crl_slug}.crt"),
+                        )
+                    ]
+                ),
+                critical=False,
+            )
+        )
     return builder.sign(signer_key, hashes.SHA256())
 
 
@@ -409,6 +458,7 @@ def _ensure_cas(pki: DemoPKI) -> None:
                 years=20 if parent is None else 10,
                 path_length=None if parent is None else 0,
                 crl_slug=spec.parent,
+                tls_issuing=spec.cabf_tls and parent is not None,
             )
             issued = Issued(certificate, private_key)
             _save(issued, crt, key)

@@ -7,7 +7,8 @@ stale the second a certificate expires.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
@@ -15,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from certificates.fields import CertificateField
+from certificates.validity import public_tls_max_validity
 from organisations.models import Person, Subscriber
 
 EXPIRY_WARNING_DAYS = 30
@@ -54,7 +56,10 @@ class IssuingCA(models.Model):
         G21 = "G21", "G21"
 
     name = models.CharField(_("naam"), max_length=200, unique=True)
-    generation = models.CharField(_("generatie"), max_length=4, choices=Generation.choices)
+    # PKIoverheid's generation; blank for a CA outside PKIoverheid (certSIGN).
+    generation = models.CharField(
+        _("generatie"), max_length=4, choices=Generation.choices, blank=True
+    )
     parent = models.ForeignKey(
         "self",
         on_delete=models.PROTECT,
@@ -118,6 +123,14 @@ class Product(models.Model):
     requires_locality = models.BooleanField(
         _("plaats en provincie verplicht"), default=False, help_text=_("certSIGN OV.")
     )
+    publicly_trusted = models.BooleanField(
+        _("publiek vertrouwd"),
+        default=False,
+        help_text=_(
+            "Een publiek vertrouwd TLS-certificaat (certSIGN OV): de geldigheid volgt ook het "
+            "schema van het CA/Browser Forum."
+        ),
+    )
 
     class Meta:
         verbose_name = _("product")
@@ -131,6 +144,19 @@ class Product(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def price(self) -> Decimal:
+        """The price in euros."""
+        return Decimal(self.price_cents) / 100
+
+    def validity_days_on(self, at: date) -> int:
+        """The days a certificate of this product issued on ``at`` (UTC) is valid: the
+        product's validity, for a publicly trusted product at most what CA/Browser
+        Forum ballot SC-081v3 allows on that date (certificates.validity)."""
+        if self.publicly_trusted:
+            return min(self.validity_days, public_tls_max_validity(at))
+        return self.validity_days
 
 
 class Card(models.Model):

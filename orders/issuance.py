@@ -29,8 +29,6 @@ def issue_request(order: Order) -> IssueRequest:
     """What the CA is asked to certify for ``order``: validated data only."""
     subscriber = order.subscriber
     csr = x509.load_pem_x509_csr(order.csr_pem.encode())
-    subject_fields = (order.csr_details or {}).get("subject_fields", {})
-    needs_place = order.product.requires_locality
     return IssueRequest(
         product_code=order.product.code,
         country=subscriber.country,
@@ -46,10 +44,12 @@ def issue_request(order: Order) -> IssueRequest:
         # campaign would pass the replaced certificate's expiry as not_after;
         # the portal does not order replacements yet.)
         validity_days=order.product.validity_days,
-        # certSIGN OV names the place: the registered city; the province as the
-        # CSR gave it (the registration has none).
-        locality=subscriber.city if needs_place else "",
-        state=subject_fields.get("ST", "") if needs_place else "",
+        publicly_trusted=order.product.publicly_trusted,
+        # certSIGN OV names the place from the registration, like O: the
+        # registered city. The registration has no province, and L alone is
+        # what the Baseline Requirements (§7.1.4.2) ask, so there is no ST;
+        # the CSR's L and ST are never copied.
+        locality=subscriber.city if order.product.requires_locality else "",
     )
 
 

@@ -15,7 +15,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -244,6 +244,12 @@ class ServerOrderWizard(PortalWizardView):
                 context["csr"] = form.checked_csr.as_details() if valid else None  # type: ignore[attr-defined]
             context["host_names"] = self.host_names()
             context["allow_ecdsa"] = self._allow_ecdsa(form)
+            # What each product gives if ordered today (public ones: SC-081v3).
+            today = timezone.now().date()
+            context["product_offers"] = [
+                (product, product.validity_days_on(today))
+                for product in form.fields["product"].queryset  # type: ignore[attr-defined]
+            ]
             context["digipoort_common_name"] = digipoort_common_name(self.subscriber)
         return context
 
@@ -262,7 +268,14 @@ class ServerOrderWizard(PortalWizardView):
         product_id = str(stored.get("certificaat-product", ""))
         if product is None and product_id.isdigit():
             product = orderable_products(family=self.family).filter(pk=product_id).first()
-        return {"summary_manager": manager, "summary_product": product}
+        return {
+            "summary_manager": manager,
+            "summary_product": product,
+            # The validity the certificate gets when issued today (UTC, as the CA counts).
+            "summary_validity_days": product.validity_days_on(timezone.now().date())
+            if product
+            else None,
+        }
 
     # -- placing the order ------------------------------------------------
 

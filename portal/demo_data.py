@@ -19,6 +19,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from certificates import demo_pki
+from certificates.ca.local import PRODUCT_PROFILES
 from certificates.models import Card, Certificate, IssuingCA, Kind, Product, RevocationReason
 from certificates.services import certificate_mark_revoked, certificate_record, issuing_ca_record
 from certificates.x509_fields import fingerprint
@@ -243,7 +244,7 @@ def _server_certificates(
             "test.voorbeeld.nl",
             [],
             "pkio-trial",
-            "g1-services",
+            "trial-services",
             today - 10 * day,
             today + 80 * day,
             "victor",
@@ -316,7 +317,7 @@ def _server_certificates(
                 x509.oid.ExtendedKeyUsageOID.SERVER_AUTH,
                 x509.oid.ExtendedKeyUsageOID.CLIENT_AUTH,
             ],
-            policy=demo_pki.POLICY_PRIVATE_SERVER,
+            policy=PRODUCT_PROFILES[product].policy,
         )
         certificate = certificate_record(
             subscriber=subscriber,

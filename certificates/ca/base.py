@@ -33,8 +33,15 @@ class IssueRequest:
     public_key_der: bytes  # SubjectPublicKeyInfo (DER) from the CSR
     validity_days: int  # Product.validity_days
     not_after: datetime | None = None  # a replacement keeps the replaced certificate's expiry
-    locality: str = ""  # certSIGN OV needs L and ST
+    # The registered place (certSIGN OV: BR §7.1.4.2 wants L or ST next to O);
+    # never the CSR's. The registration has no province, so the portal sends
+    # no ST.
+    locality: str = ""
     state: str = ""
+    # A publicly trusted TLS product (Product.publicly_trusted): the backend
+    # caps the validity at the CA/Browser Forum maximum on the day it issues
+    # (certificates.validity.public_tls_max_validity).
+    publicly_trusted: bool = False
 
 
 @dataclass(frozen=True)

@@ -24,21 +24,28 @@ from functools import lru_cache
 from pathlib import Path
 
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
 from django.conf import settings
 
 from certificates.ca.base import CAUnavailable, IssuedCertificate, IssueRequest
+from certificates.csr import is_placeholder
 from certificates.models import Certificate
+from certificates.validity import public_tls_max_validity
 from certificates.x509_fields import fingerprint
 
 logger = logging.getLogger("portal.ca")
 
 # PKIoverheid Programma van Eisen: "Private Services" server certificates.
 POLICY_PRIVATE_SERVER = "2.16.528.1.1003.1.2.8.6"
-# CA/Browser Forum reserved OID for organisation-validated TLS certificates:
-# what a real certSIGN OV certificate asserts (next to certSIGN's own CPS OID).
+# PKIoverheid's TRIAL arc (Programma van Eisen TRIAL §1.2, 2.16.528.1.1003.1.2.9):
+# "TRIAL services authenticity". A test policy, so that no relying party that
+# accepts production Private Services certificates takes a trial one for one.
+POLICY_TRIAL_SERVER = "2.16.528.1.1003.1.2.9.4"
+# CA/Browser Forum reserved OID for organisation-validated TLS certificates
+# (Baseline Requirements §7.1.6.1): what a real certSIGN OV certificate asserts.
 POLICY_CABF_OV = "2.23.140.1.2.2"
 
 
@@ -46,17 +53,20 @@ POLICY_CABF_OV = "2.23.140.1.2.2"
 class ProductProfile:
     ca_slug: str  # the issuing CA in PORTAL_CA_DIR
     policy: str  # certificatePolicies OID
+    # The CA/Browser Forum OV TLS profile (Baseline Requirements §7.1.2.7)
+    # instead of the PKIoverheid one (SPEC.md §9).
+    cabf_ov: bool = False
 
 
-# Which issuing CA signs each product, under which policy. Every product comes
-# from the G1 "Private Services CA" (SPEC.md §9). The trial certificate is a
-# PKIoverheid private-services certificate with a short validity (Product data),
-# so it carries the same policy; certSIGN OV asserts the CA/B Forum OV policy.
+# Which issuing CA signs each product, under which policy (SPEC.md §9). Three
+# separate demo hierarchies (certificates/demo_pki.py): production PKIoverheid
+# Private Services (G1), the PKIoverheid TRIAL hierarchy for test certificates,
+# and a certSIGN hierarchy for the publicly trusted OV certificates.
 PRODUCT_PROFILES: dict[str, ProductProfile] = {
     "pkio-private": ProductProfile("g1-services", POLICY_PRIVATE_SERVER),
     "pkio-digipoort": ProductProfile("g1-services", POLICY_PRIVATE_SERVER),
-    "pkio-trial": ProductProfile("g1-services", POLICY_PRIVATE_SERVER),
-    "certsign-ov": ProductProfile("g1-services", POLICY_CABF_OV),
+    "pkio-trial": ProductProfile("trial-services", POLICY_TRIAL_SERVER),
+    "certsign-ov": ProductProfile("certsign-ov-tls", POLICY_CABF_OV, cabf_ov=True),
 }
 
 # Clock skew between us and the relying party: a certificate installed the
@@ -152,7 +162,7 @@ def _chain(ca: _CA) -> tuple[x509.Certificate, ...]:
 def _issued(certificate: x509.Certificate, *, by: x509.Certificate) -> bool:
     try:
         certificate.verify_directly_issued_by(by)
-    except (ValueError, TypeError, x509.InvalidSignature):
+    except (ValueError, TypeError, InvalidSignature):
         return False
     return True
 
@@ -180,28 +190,43 @@ def ca_certificate_url(slug: str) -> str:
     return f"{settings.PORTAL_CRL_BASE_URL}/{slug}.crt"
 
 
-def subject_name(request: IssueRequest) -> x509.Name:
-    """The issued subject, from validated registration data only (SPEC.md §9)."""
+def subject_name(request: IssueRequest, *, cabf_ov: bool = False) -> x509.Name:
+    """The issued subject, from validated registration data only (SPEC.md §9).
+
+    Order as Baseline Requirements §7.1.4.2 lists it. The CA/B Forum OV
+    profile (§7.1.2.7.4) has no place for organizationIdentifier and
+    serialNumber, so they are left out there.
+    """
     attributes = [(NameOID.COUNTRY_NAME, request.country)]
     if request.state:
         attributes.append((NameOID.STATE_OR_PROVINCE_NAME, request.state))
     if request.locality:
         attributes.append((NameOID.LOCALITY_NAME, request.locality))
-    attributes += [
-        (NameOID.ORGANIZATION_NAME, request.organization),
-        (NameOID.ORGANIZATION_IDENTIFIER, request.organization_identifier),
-        (NameOID.SERIAL_NUMBER, request.subject_serial),
-        (NameOID.COMMON_NAME, request.common_name),
-    ]
+    attributes.append((NameOID.ORGANIZATION_NAME, request.organization))
+    if not cabf_ov:
+        attributes += [
+            (NameOID.ORGANIZATION_IDENTIFIER, request.organization_identifier),
+            (NameOID.SERIAL_NUMBER, request.subject_serial),
+        ]
+    attributes.append((NameOID.COMMON_NAME, request.common_name))
     return x509.Name([x509.NameAttribute(oid, value) for oid, value in attributes])
 
 
-def _key_usage(public_key: object) -> x509.KeyUsage:
+def _check_place(request: IssueRequest, *, cabf_ov: bool) -> None:
+    """L and ST are real places; the OV profile needs one of them next to O (BR §7.1.4.2)."""
+    for value in (request.locality, request.state):
+        if value and is_placeholder(value):
+            raise ValueError(f"{value!r} is a placeholder, not a place (BR §7.1.4.3)")
+    if cabf_ov and not (request.locality or request.state):
+        raise ValueError("The OV profile needs the registered locality or state")
+
+
+def _key_usage(public_key: object, *, key_encipherment: bool = True) -> x509.KeyUsage:
     # keyEncipherment only means something for RSA key transport.
     return x509.KeyUsage(
         digital_signature=True,
         content_commitment=False,
-        key_encipherment=isinstance(public_key, rsa.RSAPublicKey),
+        key_encipherment=key_encipherment and isinstance(public_key, rsa.RSAPublicKey),
         data_encipherment=False,
         key_agreement=False,
         key_cert_sign=False,
@@ -232,12 +257,14 @@ class LocalCA:
     """Issues and signs CRLs with the CA keys in PORTAL_CA_DIR (see the module docstring)."""
 
     def issue(self, request: IssueRequest) -> IssuedCertificate:
-        """Sign the server profile of SPEC.md §9 for ``request``."""
+        """Sign the profile of ``request.product_code`` (SPEC.md §9; certSIGN OV: the
+        CA/Browser Forum OV profile, Baseline Requirements §7.1.2.7)."""
         profile = PRODUCT_PROFILES.get(request.product_code)
         if profile is None:
             raise CAUnavailable(f"No issuing CA for product {request.product_code!r}")
         if not request.dns_names or request.dns_names[0] != request.common_name:
             raise ValueError("dns_names must start with the common name")
+        _check_place(request, cabf_ov=profile.cabf_ov)
         public_key = serialization.load_der_public_key(request.public_key_der)
         if not isinstance(public_key, (rsa.RSAPublicKey, ec.EllipticCurvePublicKey)):
             raise ValueError("Only RSA and EC keys are certified")
@@ -248,29 +275,39 @@ class LocalCA:
         ca_end = ca.certificate.not_valid_after_utc
         if ca_end <= now:
             raise CAUnavailable(f"CA {ca.slug!r} expired on {ca_end:%Y-%m-%d}")
+        days = request.validity_days
+        if request.publicly_trusted:
+            # The rule in force when we sign; backdating only makes the period
+            # start earlier, never longer than ``days``.
+            days = min(days, public_tls_max_validity(now.date()))
         not_before = now - BACKDATE
-        # RFC 5280 counts both ends in: the period is then exactly validity_days.
-        period_end = not_before + dt.timedelta(days=request.validity_days) - dt.timedelta(seconds=1)
+        # RFC 5280 and the BRs count both ends in: the period is then exactly ``days``.
+        period_end = not_before + dt.timedelta(days=days) - dt.timedelta(seconds=1)
         not_after = min(request.not_after or period_end, ca_end)
+        if request.publicly_trusted:
+            not_after = min(not_after, period_end)
         if not_after <= not_before:
             raise ValueError(f"not_after {not_after} is in the past")
 
-        certificate = (
+        if profile.cabf_ov:
+            # BR §7.1.2.7.10: serverAuth only; keyEncipherment is NOT RECOMMENDED
+            # (§7.1.2.7.11, TLS key transport is gone with TLS 1.3).
+            usages = [ExtendedKeyUsageOID.SERVER_AUTH]
+        else:
+            usages = [ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]
+        builder = (
             x509.CertificateBuilder()
-            .subject_name(subject_name(request))
+            .subject_name(subject_name(request, cabf_ov=profile.cabf_ov))
             .issuer_name(ca.certificate.subject)
             .public_key(public_key)
             .serial_number(_serial_number())
             .not_valid_before(not_before)
             .not_valid_after(not_after)
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(_key_usage(public_key), critical=True)
             .add_extension(
-                x509.ExtendedKeyUsage(
-                    [ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]
-                ),
-                critical=False,
+                _key_usage(public_key, key_encipherment=not profile.cabf_ov), critical=True
             )
+            .add_extension(x509.ExtendedKeyUsage(usages), critical=False)
             .add_extension(
                 x509.SubjectAlternativeName([x509.DNSName(n) for n in request.dns_names]),
                 critical=False,
@@ -281,10 +318,17 @@ class LocalCA:
                 ),
                 critical=False,
             )
-            .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
-            .add_extension(_authority_key_identifier(ca), critical=False)
+        )
+        if not profile.cabf_ov:
+            # BR §7.1.2.7.6: subjectKeyIdentifier is NOT RECOMMENDED for subscribers.
+            builder = builder.add_extension(
+                x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False
+            )
+        certificate = (
+            builder.add_extension(_authority_key_identifier(ca), critical=False)
             .add_extension(
-                # caIssuers only: the built-in CA runs no OCSP responder.
+                # caIssuers only: the built-in CA runs no OCSP responder (the BRs
+                # made OCSP optional with ballot SC-063; the CRL is the record).
                 x509.AuthorityInformationAccess(
                     [
                         x509.AccessDescription(

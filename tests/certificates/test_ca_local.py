@@ -32,7 +32,13 @@ from pkilint.validation import ValidationFindingSeverity
 
 from certificates import demo_pki
 from certificates.ca import CAUnavailable, IssuedCertificate, IssueRequest, ca_backend
-from certificates.ca.local import CRL_VALIDITY, PRODUCT_PROFILES, LocalCA
+from certificates.ca.local import (
+    BACKDATE,
+    CRL_VALIDITY,
+    POLICY_TRIAL_SERVER,
+    PRODUCT_PROFILES,
+    LocalCA,
+)
 from certificates.models import IssuingCA, Kind, Product, RevocationReason
 from certificates.services import certificate_mark_revoked, certificate_record
 from certificates.x509_fields import fingerprint
@@ -161,24 +167,61 @@ def test_subject_is_built_from_the_request_never_from_the_csr():
     assert certificate.public_key() == csr.public_key() == key.public_key()
 
 
-def test_locality_and_state_are_in_the_subject_only_when_given():
+def test_the_ov_subject_is_c_l_o_cn_from_the_request():
+    # CA/B Forum OV (BR §7.1.2.7.4): no organizationIdentifier, no serialNumber.
+    certificate = issue(product_code="certsign-ov", validity_days=199, locality="Rotterdam")
+
+    assert [(a.oid, a.value) for a in certificate.certificate.subject] == [
+        (NameOID.COUNTRY_NAME, "NL"),
+        (NameOID.LOCALITY_NAME, "Rotterdam"),
+        (NameOID.ORGANIZATION_NAME, "Voorbeeld B.V."),
+        (NameOID.COMMON_NAME, "www.voorbeeld.nl"),
+    ]
+    assert not issue().certificate.subject.get_attributes_for_oid(NameOID.LOCALITY_NAME)
+
+
+def test_a_given_state_comes_before_the_locality():
     certificate = issue(
         product_code="certsign-ov", validity_days=199, locality="Rotterdam", state="Zuid-Holland"
     ).certificate
 
-    assert [a.oid for a in certificate.subject] == [
+    assert [a.oid for a in certificate.subject][:3] == [
         NameOID.COUNTRY_NAME,
         NameOID.STATE_OR_PROVINCE_NAME,
         NameOID.LOCALITY_NAME,
-        NameOID.ORGANIZATION_NAME,
-        NameOID.ORGANIZATION_IDENTIFIER,
-        NameOID.SERIAL_NUMBER,
-        NameOID.COMMON_NAME,
     ]
-    assert certificate.subject.get_attributes_for_oid(NameOID.LOCALITY_NAME)[0].value == (
-        "Rotterdam"
-    )
-    assert not issue().certificate.subject.get_attributes_for_oid(NameOID.LOCALITY_NAME)
+
+
+def test_the_ov_profile_needs_a_place():
+    # BR §7.1.4.2: with O present, L or ST must be.
+    with pytest.raises(ValueError, match="locality"):
+        issue(product_code="certsign-ov", validity_days=199)
+
+
+@pytest.mark.parametrize("placeholder", [".", "-", "N/A", "na", "NONE", "  ", "n.v.t."])
+@pytest.mark.parametrize("field", ["locality", "state"])
+def test_a_placeholder_place_is_never_issued(placeholder, field):
+    place = {"locality": "Rotterdam", field: placeholder}
+
+    with pytest.raises(ValueError, match="placeholder"):
+        issue(product_code="certsign-ov", validity_days=199, **place)
+
+
+def test_the_ov_profile_is_server_auth_only_without_key_encipherment_or_ski():
+    certificate = issue(product_code="certsign-ov", validity_days=199, locality="Rotterdam")
+
+    leaf = certificate.certificate
+    assert list(ext(leaf, ExtensionOID.EXTENDED_KEY_USAGE).value) == [
+        ExtendedKeyUsageOID.SERVER_AUTH
+    ]
+    usage = ext(leaf, ExtensionOID.KEY_USAGE).value
+    assert usage.digital_signature and not usage.key_encipherment
+    with pytest.raises(x509.ExtensionNotFound):
+        leaf.extensions.get_extension_for_class(x509.SubjectKeyIdentifier)
+    policies = ext(leaf, ExtensionOID.CERTIFICATE_POLICIES).value
+    assert [p.policy_identifier.dotted_string for p in policies] == ["2.23.140.1.2.2"]
+    (aia,) = ext(leaf, ExtensionOID.AUTHORITY_INFORMATION_ACCESS).value
+    assert aia.access_location.value == "http://localhost/crl/certsign-ov-tls.crt"
 
 
 def test_it_has_the_server_profile_extensions():
@@ -280,6 +323,66 @@ def test_validity_is_the_products_days_backdated_one_minute():
     )
 
 
+def issue_certsign_at(monkeypatch: pytest.MonkeyPatch, at: dt.datetime, **overrides: object):  # noqa: ANN201
+    # The CA's clock is the one edge patched: the schedule is read at signing time.
+    monkeypatch.setattr("certificates.ca.local._now", lambda: at)
+    fields: dict[str, object] = {
+        "product_code": "certsign-ov",
+        "validity_days": 398,
+        "locality": "Rotterdam",
+        "publicly_trusted": True,
+    }
+    return issue(**{**fields, **overrides}).certificate
+
+
+def br_days(certificate: x509.Certificate) -> dt.timedelta:
+    """The validity period as BR §1.6.1 counts it: both ends included, to the second."""
+    return (
+        certificate.not_valid_after_utc - certificate.not_valid_before_utc + dt.timedelta(seconds=1)
+    )
+
+
+@pytest.mark.parametrize(
+    ("at", "days"),
+    [
+        (dt.datetime(2026, 3, 14, 23, 59, 59, tzinfo=dt.UTC), 398),
+        (dt.datetime(2026, 3, 15, 0, 0, 30, tzinfo=dt.UTC), 200),
+        (dt.datetime(2027, 3, 14, 12, 0, tzinfo=dt.UTC), 200),
+        (dt.datetime(2027, 3, 15, 12, 0, tzinfo=dt.UTC), 100),
+        (dt.datetime(2029, 3, 14, 12, 0, tzinfo=dt.UTC), 100),
+        (dt.datetime(2029, 3, 15, 12, 0, tzinfo=dt.UTC), 47),
+    ],
+)
+def test_a_public_certificate_follows_the_schedule_on_the_day_it_is_signed(monkeypatch, at, days):
+    certificate = issue_certsign_at(monkeypatch, at)
+
+    assert br_days(certificate) == dt.timedelta(days=days)
+    # The backdated start never makes the period longer than the rule.
+    assert certificate.not_valid_before_utc == at - BACKDATE
+
+
+def test_a_public_product_shorter_than_the_schedule_keeps_its_own_validity(monkeypatch):
+    at = dt.datetime(2026, 12, 2, 12, 0, tzinfo=dt.UTC)
+
+    assert br_days(issue_certsign_at(monkeypatch, at, validity_days=199)) == dt.timedelta(days=199)
+
+
+def test_a_public_replacement_cannot_keep_an_expiry_past_the_schedule(monkeypatch):
+    at = dt.datetime(2027, 6, 1, tzinfo=dt.UTC)
+
+    certificate = issue_certsign_at(monkeypatch, at, not_after=at + dt.timedelta(days=300))
+
+    assert br_days(certificate) == dt.timedelta(days=100)
+
+
+def test_a_private_product_ignores_the_public_schedule(monkeypatch):
+    monkeypatch.setattr(
+        "certificates.ca.local._now", lambda: dt.datetime(2029, 6, 1, tzinfo=dt.UTC)
+    )
+
+    assert br_days(issue(validity_days=400).certificate) == dt.timedelta(days=400)
+
+
 def test_not_after_never_passes_the_issuing_cas_end():
     services = ca_certificate("g1-services")
 
@@ -296,15 +399,46 @@ def test_a_replacement_keeps_the_replaced_certificates_expiry():
     assert certificate.not_valid_after_utc == expiry
 
 
+HIERARCHIES = {
+    "pkio-private": ("g1-services", "g1-root", demo_pki.POLICY_PRIVATE_SERVER),
+    "pkio-digipoort": ("g1-services", "g1-root", demo_pki.POLICY_PRIVATE_SERVER),
+    "pkio-trial": ("trial-services", "trial-root", POLICY_TRIAL_SERVER),
+    "certsign-ov": ("certsign-ov-tls", "certsign-root", "2.23.140.1.2.2"),
+}
+
+
 @pytest.mark.django_db
-def test_every_product_is_issued_by_the_g1_private_services_ca():
+def test_every_product_is_issued_from_its_own_hierarchy_under_its_own_policy():
     codes = sorted(Product.objects.values_list("code", flat=True))
 
-    assert codes == sorted(PRODUCT_PROFILES)
+    assert codes == sorted(PRODUCT_PROFILES) == sorted(HIERARCHIES)
     for code in codes:
-        assert issue(product_code=code, validity_days=90).issuing_ca == (
-            ca_certificate("g1-services")
+        issuing, root, policy = HIERARCHIES[code]
+        place = {"locality": "Rotterdam"} if code == "certsign-ov" else {}
+        issued = issue(product_code=code, validity_days=90, **place)
+        assert issued.chain == (ca_certificate(issuing), ca_certificate(root))
+        policies = ext(issued.certificate, ExtensionOID.CERTIFICATE_POLICIES).value
+        assert [p.policy_identifier.dotted_string for p in policies] == [policy]
+
+
+def test_trial_certificates_do_not_chain_to_the_production_root(pki_dir, tmp_path):
+    trial = issue(product_code="pkio-trial", validity_days=90).certificate
+    assert ext(trial, ExtensionOID.CERTIFICATE_POLICIES).value[0].policy_identifier == (
+        x509.ObjectIdentifier("2.16.528.1.1003.1.2.9.4")  # PKIoverheid's TRIAL arc
+    )
+
+    def verify(root: str, issuing: str) -> subprocess.CompletedProcess[str]:
+        return openssl(
+            "verify",
+            "-CAfile",
+            str(pki_dir / "ca" / f"{root}.crt"),
+            "-untrusted",
+            str(pki_dir / "ca" / f"{issuing}.crt"),
+            str(write_pem(tmp_path / "trial.pem", trial)),
         )
+
+    assert verify("trial-root", "trial-services").returncode == 0
+    assert verify("g1-root", "g1-services").returncode != 0
 
 
 def test_an_unknown_product_is_refused():
@@ -388,7 +522,7 @@ def errors(found: list[tuple[str, str]]) -> list[str]:
         ("pkio-private", 1095, ETSI_NCP_W_LEGAL, {}),
         ("pkio-digipoort", 1095, ETSI_NCP_W_LEGAL, {}),
         ("pkio-trial", 90, ETSI_NCP_W_LEGAL, {}),
-        ("certsign-ov", 199, CABF_OV, {"locality": "Rotterdam", "state": "Zuid-Holland"}),
+        ("certsign-ov", 199, CABF_OV, {"locality": "Rotterdam", "publicly_trusted": True}),
     ],
 )
 def test_pkilint_finds_no_errors(settings, product_code, validity_days, linter, place):
@@ -396,6 +530,28 @@ def test_pkilint_finds_no_errors(settings, product_code, validity_days, linter, 
     certificate = issue(product_code=product_code, validity_days=validity_days, **place)
 
     assert errors(lint(certificate.certificate, linter)) == []
+
+
+@pytest.mark.parametrize("key", [rsa_key, fresh_ec_key])
+def test_pkilint_cabf_ov_warns_only_about_the_common_name(settings, key):
+    # BR §7.1.2.7.2 calls commonName NOT RECOMMENDED; the portal keeps it (the
+    # overviews, renewals and the CSR rules identify a certificate by it, as
+    # every publicly trusted CA still does). Everything else the OV profile
+    # could avoid, it avoids: no organizationIdentifier/serialNumber, no SKI,
+    # no keyEncipherment. No OCSP in AIA (optional since ballot SC-063) draws
+    # no finding. SCTs are beyond a demo CA (no CT log accepts it).
+    settings.PORTAL_CRL_BASE_URL = PUBLIC_CRL_BASE_URL
+    certificate = issue(
+        key(),
+        product_code="certsign-ov",
+        validity_days=199,
+        locality="Rotterdam",
+        publicly_trusted=True,
+    )
+
+    assert lint(certificate.certificate, CABF_OV) == [
+        ("WARNING", "cabf.serverauth.ov.common_name_attribute_present")
+    ]
 
 
 def test_pkilint_finds_no_errors_for_an_ec_key(settings):
@@ -411,6 +567,27 @@ def test_pkilint_flags_only_the_demo_urls_with_the_default_base_url():
     # http://localhost/... is fine for the demo, never for a deployment.
     assert errors(lint(issue().certificate, ETSI_NCP_W_LEGAL)) == sorted(
         ["etsi.internal_domain_name", "pkix.invalid_uri_syntax"] * 2
+    )
+
+
+@pytest.mark.parametrize(
+    ("slug", "certificate_type", "demo_urls"),
+    [
+        ("certsign-root", serverauth_constants.CertificateType.ROOT_CA, 0),
+        # CRL distribution point and caIssuers
+        ("certsign-ov-tls", serverauth_constants.CertificateType.INTERNAL_UNCONSTRAINED_TLS_CA, 2),
+    ],
+)
+def test_pkilint_cabf_finds_only_the_demo_urls_in_the_certsign_ca_certificates(
+    slug, certificate_type, demo_urls
+):
+    # demo_pki bakes in http://localhost/crl (the demo's publication point);
+    # keyUsage without digitalSignature is a NOTICE (only needed to sign OCSP).
+    found = lint(ca_certificate(slug), certificate_type)
+
+    assert [code for severity, code in found if severity == "WARNING"] == []
+    assert errors(found) == sorted(
+        ["cabf.internal_domain_name", "pkix.invalid_uri_syntax"] * demo_urls
     )
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from uuid import uuid4
+
+from cryptography import x509
 
 from certificates.csr import CsrExpectations, csr_check
 from certificates.models import Certificate, Product
@@ -17,17 +20,26 @@ LOGIN_ISSUER = (
 )
 
 
-def place_order(*, cn: str = "www.voorbeeld.nl", language: str = "nl", **kwargs: object) -> Order:
-    """A renewal of the demo www.voorbeeld.nl certificate placed by Joost, unless told otherwise."""
+def place_order(
+    *,
+    cn: str = "www.voorbeeld.nl",
+    language: str = "nl",
+    product_code: str = "pkio-private",
+    extra_attrs: Iterable[x509.NameAttribute] = (),
+    **kwargs: object,
+) -> Order:
+    """A renewal of the demo www.voorbeeld.nl certificate placed by Joost, unless told otherwise.
+
+    ``extra_attrs`` go into the CSR's subject (certSIGN OV wants L and ST there)."""
     joost = Person.objects.get(email="joost@voorbeeld.nl")
-    product = Product.objects.get(code="pkio-private")
+    product = Product.objects.get(code=product_code)
     if "renews" not in kwargs and cn == "www.voorbeeld.nl":
         www = Certificate.objects.get(common_name="www.voorbeeld.nl")
         kwargs.update(renews=www, manager=www.certificate_manager)
     if "new_manager" not in kwargs:
         kwargs.setdefault("manager", Person.objects.get(manager_number="CB9505784"))
     checked = csr_check(
-        make_csr(cn=cn, sans=[cn]),
+        make_csr(cn=cn, sans=[cn], extra_attrs=extra_attrs),
         expect=CsrExpectations.for_order(subscriber=joost.subscriber, product=product),
     )
     return order_place(

@@ -3,6 +3,7 @@ validated data, delivered to the certificate manager with a copy to the contact 
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 import subprocess
 from pathlib import Path
@@ -177,3 +178,68 @@ def test_the_customer_sees_the_progress_and_the_audit_log_has_every_step(
         assert label in page
     assert 'data-testid="issued-certificate"' in page
     assert "validatie" not in page  # officers' names stay in the back office
+
+
+def _certsign_order(*, state: str = "Noord-Holland") -> Order:
+    # The CSR names another place than the registration (Rotterdam).
+    return place_order(
+        cn="shop.voorbeeld.nl",
+        product_code="certsign-ov",
+        extra_attrs=[
+            x509.NameAttribute(NameOID.LOCALITY_NAME, "Amsterdam"),
+            x509.NameAttribute(NameOID.STATE_OR_PROVINCE_NAME, state),
+        ],
+    )
+
+
+def _issued(order: Order) -> x509.Certificate:
+    return x509.load_der_x509_certificate(bytes(Certificate.objects.get(order=order).der.der))
+
+
+def test_a_certsign_certificate_names_the_registered_place_never_the_csrs(
+    officer, eager_tasks, django_capture_on_commit_callbacks, pki_dir, tmp_path
+):
+    order = _certsign_order()
+    _approve(order, officer, django_capture_on_commit_callbacks)
+
+    issued = _issued(order)
+    assert [(a.oid, a.value) for a in issued.subject] == [
+        (NameOID.COUNTRY_NAME, "NL"),
+        (NameOID.LOCALITY_NAME, "Rotterdam"),  # Voorbeeld B.V.'s registered city
+        (NameOID.ORGANIZATION_NAME, "Voorbeeld B.V."),
+        (NameOID.COMMON_NAME, "shop.voorbeeld.nl"),
+    ]
+    pem = tmp_path / "issued.pem"
+    pem.write_bytes(issued.public_bytes(Encoding.PEM))
+    verified = _openssl(
+        "verify",
+        "-CAfile",
+        pki_dir / "ca" / "certsign-root.crt",
+        "-untrusted",
+        pki_dir / "ca" / "certsign-ov-tls.crt",
+        "-purpose",
+        "sslserver",
+        pem,
+    )
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+
+
+@pytest.mark.parametrize(
+    ("at", "days"),
+    [
+        (dt.datetime(2026, 12, 2, 12, 0, tzinfo=dt.UTC), 199),  # the product's own 199 days
+        (dt.datetime(2027, 3, 15, 0, 0, 30, tzinfo=dt.UTC), 100),
+        (dt.datetime(2029, 3, 15, 12, 0, tzinfo=dt.UTC), 47),
+    ],
+)
+def test_a_certsign_certificate_obeys_the_schedule_on_the_day_it_is_issued(
+    officer, eager_tasks, django_capture_on_commit_callbacks, monkeypatch, at, days
+):
+    order = _certsign_order()
+    monkeypatch.setattr("certificates.ca.local._now", lambda: at)
+    _approve(order, officer, django_capture_on_commit_callbacks)
+
+    issued = _issued(order)
+    period = issued.not_valid_after_utc - issued.not_valid_before_utc + dt.timedelta(seconds=1)
+    assert period == dt.timedelta(days=days)
+    assert issued.not_valid_before_utc <= at

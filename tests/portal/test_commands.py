@@ -82,6 +82,25 @@ def test_trust_bundle_holds_the_personal_ca_and_its_root(pki_dir):
     assert not any("Services CA" in s for s in bundle)
 
 
+def test_roots_pem_holds_every_demo_root_and_the_trust_bundle_no_server_root(pki_dir):
+    roots = {c.subject.rfc4514_string() for c in load(pki_dir / "roots.pem")}
+    names = {s.name for s in demo_pki.CAS if s.parent is None}
+    assert {r.split("CN=")[1].split(",")[0] for r in roots} == names
+    assert any("certSIGN Demo Root CA" in r for r in roots)
+    assert any("TRIAL" in r for r in roots)
+    bundle = {c.subject.rfc4514_string() for c in load(pki_dir / "trust-bundle.pem")}
+    assert not any("certSIGN" in s or "TRIAL" in s for s in bundle)
+
+
+@pytest.mark.django_db
+def test_the_seeded_trial_certificate_comes_from_the_trial_ca():
+    trial = Certificate.objects.get(product__code="pkio-trial")
+    assert trial.issuing_ca.name == "Demo TRIAL Organisatie Services CA - G3"
+    assert trial.issuing_ca.parent.name == "Demo TRIAL Staat der Nederlanden Root CA - G3"
+    policies = trial.der.loaded.extensions.get_extension_for_class(x509.CertificatePolicies).value
+    assert [p.policy_identifier.dotted_string for p in policies] == ["2.16.528.1.1003.1.2.9.4"]
+
+
 def test_server_certificate_verifies_for_localhost_with_openssl(pki_dir):
     result = subprocess.run(
         [

@@ -106,7 +106,6 @@ import binascii
 import hashlib
 import ipaddress
 import re
-import unicodedata
 from collections import Counter
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
@@ -127,6 +126,7 @@ from django.utils.translation import gettext_noop
 from certificates.models import BlocklistedKey, Certificate, CompromisedKey
 from certificates.portal_keys import portal_key_hashes
 from certificates.x509_fields import spki_sha256
+from core.text import escaped, invisible_characters
 
 if TYPE_CHECKING:
     from certificates.models import Product
@@ -229,8 +229,6 @@ _LEGACY_SIGNATURE_NAMES = {
 # NUL, ESC, ...), format characters (Cf: bidi controls U+202A–U+202E and
 # U+2066–U+2069, zero-width characters), line/paragraph separators, surrogates
 # and private use.
-_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs", "Co"})
-
 # Errors cryptography raises while lazily parsing parts of a malformed request.
 _PARSE_ERRORS = (
     ValueError,
@@ -498,10 +496,10 @@ def csr_check(
 
     sans_messages, sans = _check_names(csr, fields, expect=expect)
     messages += sans_messages
-    warnings = [_escaped(warning) for warning in warnings + _ignored_extensions(csr)]
+    warnings = [escaped(warning) for warning in warnings + _ignored_extensions(csr)]
 
     if messages:
-        raise CsrRejected([_escaped(message) for message in messages])
+        raise CsrRejected([escaped(message) for message in messages])
     if not verified:  # rules 2 and 3 refuse every such request; never accept one unchecked
         raise CsrRejected([_bad_signature()])
     if isinstance(key, rsa.RSAPublicKey):
@@ -832,36 +830,17 @@ def _value_problem(field: str, value: str) -> str | None:
     """Control, format (bidi, zero-width) and separator characters, and leading or
     trailing whitespace, are refused: they hide or reorder what a person reads in
     the portal and in the certificate (issue 11, points 10 and 13)."""
-    invisible = [char for char in value if unicodedata.category(char) in _INVISIBLE_CATEGORIES]
+    invisible = invisible_characters(value)
     if invisible:
         return _(
             '%(field)s "%(value)s" bevat een stuurteken of onzichtbaar teken (%(characters)s); '
             "verwijder het."
-        ) % {"field": field, "value": value, "characters": ", ".join(dict.fromkeys(invisible))}
+        ) % {"field": field, "value": value, "characters": ", ".join(invisible)}
     if value != value.strip():
         return _(
             '%(field)s "%(value)s" begint of eindigt met een spatie; verwijder de spaties.'
         ) % {"field": field, "value": value}
     return None
-
-
-def _escaped(text: str) -> str:
-    """``text`` with every control, format and separator character written as a
-    Python escape (``\\x00``, ``\\u202e``): a message shows what the CSR holds
-    without letting it act on the page."""
-    return "".join(
-        _escape(char) if unicodedata.category(char) in _INVISIBLE_CATEGORIES else char
-        for char in text
-    )
-
-
-def _escape(char: str) -> str:
-    code = ord(char)
-    if code < 0x100:
-        return f"\\x{code:02x}"
-    if code < 0x10000:
-        return f"\\u{code:04x}"
-    return f"\\U{code:08x}"
 
 
 # --- Rule 5: the subject matches the subscriber ---------------------------------------------

@@ -7,8 +7,11 @@ Security Considerations"; CVE-2021-42574, "Trojan Source"). The Unicode
 categories refused cover every such character: Cc (controls, NUL to U+001F and
 U+007F to U+009F), Cf (format: the bidi controls U+202A–U+202E and
 U+2066–U+2069, the zero-width U+200B–U+200F, U+2060 and U+FEFF, the soft
-hyphen), Zl and Zp (line and paragraph separators). A multi-line text area
-keeps its line breaks (CR and LF), nothing else.
+hyphen), Zl and Zp (line and paragraph separators), Cs and Co (lone surrogates
+and private-use characters, which no font shows the same way). A multi-line
+text area keeps its line breaks (CR and LF), nothing else. The CSR checks
+(certificates/csr.py) refuse the same characters in a subject and show them
+escaped in their messages.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from django.core.exceptions import ValidationError
 from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
 
-REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp"})
+REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs", "Co"})
 LINE_BREAKS = frozenset("\r\n")
 
 MESSAGE = _(
@@ -28,14 +31,35 @@ MESSAGE = _(
 )
 
 
+def is_invisible(character: str) -> bool:
+    return unicodedata.category(character) in REFUSED_CATEGORIES
+
+
+def invisible_characters(value: str, *, multiline: bool = False) -> list[str]:
+    """The characters of ``value`` a person cannot see, each once, in order."""
+    found = (c for c in value if is_invisible(c) and not (multiline and c in LINE_BREAKS))
+    return list(dict.fromkeys(found))
+
+
 def first_invisible_character(value: str, *, multiline: bool = False) -> str | None:
     """The first character of ``value`` a person cannot see, or None."""
-    for character in value:
-        if multiline and character in LINE_BREAKS:
-            continue
-        if unicodedata.category(character) in REFUSED_CATEGORIES:
-            return character
-    return None
+    found = invisible_characters(value, multiline=multiline)
+    return found[0] if found else None
+
+
+def escaped(text: str) -> str:
+    """``text`` with every invisible character written as a Python escape (``\\x00``,
+    ``\\u202e``): a message can quote untrusted text without it acting on the page."""
+    return "".join(_escape(c) if is_invisible(c) else c for c in text)
+
+
+def _escape(character: str) -> str:
+    code = ord(character)
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    return f"\\U{code:08x}"
 
 
 def describe(character: str) -> str:

@@ -37,6 +37,7 @@ from django.utils.translation import gettext_lazy as _
 from audit.models import Action
 from audit.services import audit_record
 from certificates.x509_fields import fingerprint
+from core.forms import PortalForm
 from portal import client_certificate
 from portal.backends import matching_login_certificates
 from portal.client_certificate import CertificateRejected
@@ -83,8 +84,11 @@ def staff_user_for(certificate: x509.Certificate) -> AbstractBaseUser | None:
     return get_user_model().objects.filter(pk=user_ids.pop(), is_active=True, is_staff=True).first()
 
 
-class BackOfficeLoginForm(AdminAuthenticationForm):
+class BackOfficeLoginForm(AdminAuthenticationForm, PortalForm):
     """The admin login: the officer's own mapped card first, then the password."""
+
+    # A password is compared, never shown: any character its owner chose counts.
+    invisible_characters_allowed = ("password",)
 
     error_messages = {
         **AdminAuthenticationForm.error_messages,

@@ -69,6 +69,16 @@ def forwarded_by_nginx() -> dict[str, str]:
     return {"HTTP_X_FORWARDED_PROTO": "https", proxy_secret.META_KEY: settings.PORTAL_PROXY_SECRET}
 
 
+@pytest.fixture(autouse=True)
+def _dutch_after_each_test() -> Iterator[None]:
+    """A request in English leaves English active in this thread (LocaleMiddleware does
+    not reset it); the next test starts in the portal's default language again."""
+    yield
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture
 def client():  # noqa: ANN201
     """The Django test client as the app sees nginx: HTTPS forwarded, with the secret."""

@@ -32,7 +32,10 @@ PROJECT_PACKAGES = [
     "sealing",
 ]
 # (form, field) that may hold anything: the pasted PEM CSR (see orders/forms.py).
-EXEMPT = {("orders.forms.CertificateForm", "csr")}
+EXEMPT = {
+    ("orders.forms.CertificateForm", "csr"),
+    ("portal.backoffice_login.BackOfficeLoginForm", "password"),
+}
 
 REFUSED = [
     *(chr(c) for c in range(0x202A, 0x202F)),  # LRE, RLE, PDF, LRO, RLO

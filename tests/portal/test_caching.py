@@ -122,12 +122,12 @@ def test_error_pages_and_the_login_page_are_not_stored(client):
         assert client.get(url)["Cache-Control"] == "private, no-store"
 
 
-def test_the_back_office_is_not_stored(client):
+def test_the_back_office_is_not_stored(client, officer_login):
     officer = get_user_model().objects.create_superuser("officer", password="x")
     order = place_order()
     change = submit_change(address_change())
     change_documents_create(change.pk)
-    client.force_login(officer)
+    officer_login(officer)
 
     for url in (
         "/beheer/",

@@ -8,6 +8,7 @@ from django.test import Client, RequestFactory
 from django.utils import translation
 
 from portal.errors import server_error
+from tests.conftest import forwarded_by_nginx
 from tests.portal.error_urls import INTERNAL
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.portal.error_urls")]
@@ -29,7 +30,7 @@ def _production(settings) -> None:  # noqa: ANN001
 def browser(language: str, **kwargs: object) -> Client:
     return Client(
         raise_request_exception=False,
-        HTTP_X_FORWARDED_PROTO="https",
+        **forwarded_by_nginx(),
         HTTP_ACCEPT_LANGUAGE=language,
         **kwargs,
     )

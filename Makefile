@@ -78,9 +78,11 @@ run-tls: install pki
 test: install system-deps
 	$(PY) -m pytest
 
+# ruff, then the layers between the apps (README "Layout", contracts in pyproject.toml).
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 format: install
 	$(VENV)/bin/ruff format .

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from audit.models import AuditEntry
-from portal.admin_readonly import ReadOnlyAdmin
+from core.admin_readonly import ReadOnlyAdmin
 
 
 @admin.register(AuditEntry)

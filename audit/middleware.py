@@ -8,7 +8,7 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 
 from audit.context import request_address
-from portal.middleware import from_trusted_proxy
+from core.trusted_proxy import from_trusted_proxy
 
 
 def client_address(request: HttpRequest) -> str | None:

@@ -1,29 +1,18 @@
 """The admin of the certificates app, and the back office's revocation-request queue (issue 5).
 
-The work-queue pieces shared with the order queue (``orders/admin.py``) live
-here too: the state filter that defaults to what is open, the page that
-asks for a written reason, and running a decision on the ticked rows.
+The work-queue pieces it shares with the order and change-request queues live
+in ``core/admin_workqueue.py``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from datetime import datetime
+from collections.abc import Iterable
 
-from django import forms
-from django.contrib import admin, messages
-from django.contrib.admin import helpers
-from django.contrib.admin.utils import unquote
-from django.contrib.admin.views.main import SEARCH_VAR
-from django.core.exceptions import PermissionDenied
-from django.db import models
+from django.contrib import admin
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
+from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -36,8 +25,7 @@ from certificates.models import (
     RevocationRequest,
 )
 from certificates.revocation import RequestAlreadyDecided, revocation_execute, revocation_reject
-from core.forms import PortalForm
-from portal.admin_readonly import ReadOnlyAdmin
+from core.admin_workqueue import WorkQueueAdmin, WorkQueueStateFilter, waiting_time
 
 
 @admin.register(IssuingCA)
@@ -92,191 +80,6 @@ class CompromisedKeyAdmin(admin.ModelAdmin):
 
     list_display = ["spki_sha256", "reason", "added_at"]
     search_fields = ["spki_sha256", "reason"]
-
-
-# --- The back office's work queues (issue 5) -------------------------------------------------
-
-
-class WorkQueueStateFilter(admin.SimpleListFilter):
-    """The state filter of a work queue: without a choice it shows what is still open,
-    and a search (a reference a customer quotes on the phone) looks in every state."""
-
-    title = _("status")
-    parameter_name = "status"
-    OPEN, ALL = "te-behandelen", "alle"
-    states: type[models.TextChoices]
-    open_states: tuple[str, ...]
-
-    def __init__(self, request: HttpRequest, *args: object) -> None:
-        super().__init__(request, *args)
-        self.default = self.ALL if request.GET.get(SEARCH_VAR) else self.OPEN
-
-    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple]:
-        return [
-            (self.OPEN, _("Te behandelen")),
-            # A state that is the whole open set (a revocation request's "open") is listed once.
-            *[
-                (value, label)
-                for value, label in self.states.choices
-                if (value,) != self.open_states
-            ],
-            (self.ALL, _("Alle")),
-        ]
-
-    def choices(self, changelist: object) -> Iterable[dict]:
-        current = self.value() or self.default
-        for lookup, title in self.lookup_choices:
-            yield {
-                "selected": current == lookup,
-                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
-                "display": title,
-            }
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        value = self.value() or self.default
-        if value == self.OPEN:
-            return queryset.filter(state__in=self.open_states)
-        if value in self.states.values:
-            return queryset.filter(state=value)
-        return queryset
-
-
-class WorkQueueAdmin(ReadOnlyAdmin):
-    """Rows change only through the back office's decisions (services that check the
-    state and write the audit log): the admin shows them, never adds, edits or deletes."""
-
-    def url_name(self, name: str) -> str:
-        return f"{self.opts.app_label}_{self.opts.model_name}_{name}"
-
-    def decision_url(self, name: str, obj: models.Model) -> str:
-        return reverse(
-            f"admin:{self.url_name(name)}", args=[obj.pk], current_app=self.admin_site.name
-        )
-
-    def decision_paths(self, views: dict[str, Callable]) -> list:
-        """URLs ``<id>/<name>/`` for the buttons on the detail page; the view checks the
-        permission itself (a hidden button guards nothing)."""
-        return [
-            path(
-                f"<path:object_id>/{name}/",
-                self.admin_site.admin_view(view),
-                name=self.url_name(name),
-            )
-            for name, view in views.items()
-        ]
-
-    def offered(
-        self,
-        request: HttpRequest,
-        obj: models.Model,
-        decisions: Iterable[tuple[str, str, Callable[[HttpRequest], bool], bool]],
-    ) -> list[dict]:
-        """The buttons of the detail page: (label, URL name, permission check, asks for a
-        note). One that asks for a note is a link to its page, the others post at once."""
-        return [
-            {"label": label, "url": self.decision_url(name, obj), "post": not asks_note}
-            for label, name, allowed, asks_note in decisions
-            if allowed(request)
-        ]
-
-    def decision_target(
-        self, request: HttpRequest, object_id: str, allowed: Callable[[HttpRequest], bool]
-    ) -> models.Model:
-        if not allowed(request):
-            raise PermissionDenied
-        return get_object_or_404(self.model, pk=unquote(object_id))
-
-    def button_view(
-        self,
-        request: HttpRequest,
-        object_id: str,
-        allowed: Callable[[HttpRequest], bool],
-        decide: Callable[[models.Model], None],
-    ) -> HttpResponse:
-        """A detail-page button that decides at once: POST only, back to the detail page."""
-        obj = self.decision_target(request, object_id, allowed)
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
-        decide(obj)
-        return self.back_to(obj)
-
-    def back_to(self, obj: models.Model) -> HttpResponseRedirect:
-        return HttpResponseRedirect(self.decision_url("change", obj))
-
-    def selected_rows(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        """The ticked rows, also those the queue's filter no longer shows (a colleague
-        decided them meanwhile): those get a message instead of silently nothing."""
-        if request.POST.get("select_across") == "1":
-            return queryset
-        return self.model._default_manager.filter(
-            pk__in=request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
-        )
-
-    def decide_each(
-        self,
-        request: HttpRequest,
-        rows: Iterable[models.Model],
-        decide: Callable[[models.Model], object],
-        *,
-        refused: type[Exception],
-        refused_message: Callable[[models.Model], str],
-        done_message: Callable[[int], str],
-    ) -> None:
-        """Run one decision per row; a row in the wrong state is a message, never a 500."""
-        done = 0
-        for row in rows:
-            try:
-                decide(row)
-            except refused:
-                row.refresh_from_db()
-                self.message_user(request, refused_message(row), messages.ERROR)
-            else:
-                done += 1
-        if done:
-            self.message_user(request, done_message(done), messages.SUCCESS)
-
-    def note_page(
-        self,
-        request: HttpRequest,
-        rows: list[models.Model],
-        *,
-        title: str,
-        label: str,
-        submit_label: str,
-        action: str = "",
-    ) -> tuple[str | None, TemplateResponse | None]:
-        """A decision that needs a written reason: the note, or the page asking for it.
-
-        From the list (``action`` names the admin action) the page posts back to the
-        changelist with the ticked rows; from a detail page to that page's own URL.
-        """
-        form = NoteForm(request.POST if "apply" in request.POST else None, label=label)
-        if form.is_valid():
-            return form.cleaned_data["note"], None
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "title": title,
-            "rows": rows,
-            "form": form,
-            "submit_label": submit_label,
-            "action": action,
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-        }
-        return None, TemplateResponse(request, "admin/certificates/decision_note.html", context)
-
-
-class NoteForm(PortalForm):
-    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 6, "cols": 80}), max_length=2000)
-
-    def __init__(self, *args: object, label: str, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["note"].label = label
-
-
-def waiting_time(since: datetime) -> str:
-    """ "3 dagen", "5 uur": how long a row has been waiting in the queue."""
-    return timesince(since, timezone.now(), depth=1)
 
 
 class RevocationStateFilter(WorkQueueStateFilter):

@@ -107,6 +107,7 @@ import hashlib
 import ipaddress
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 from warnings import catch_warnings, simplefilter
@@ -723,12 +724,21 @@ def _badkeys_hash(key: object) -> str | None:
     return hashlib.sha256(data).digest()[:15].hex()
 
 
-def _key_used_before(key_hash: str) -> bool:
-    from orders.models import Order  # orders imports this module
+# Where else a public key counts as used (SPEC.md §7 rule 3), by SPKI SHA-256. An app
+# above this layer adds its own check in its AppConfig.ready() (orders: open orders),
+# so the rule knows every place without certificates importing those apps.
+_key_in_use_checks: list[Callable[[str], bool]] = []
 
-    return (
-        Certificate.objects.filter(spki_sha256=key_hash).exists()
-        or Order.objects.open().filter(spki_sha256=key_hash).exists()
+
+def key_in_use_check_add(check: Callable[[str], bool]) -> None:
+    """Have the key-reuse rule also ask ``check(spki_sha256)`` (once per check)."""
+    if check not in _key_in_use_checks:
+        _key_in_use_checks.append(check)
+
+
+def _key_used_before(key_hash: str) -> bool:
+    return Certificate.objects.filter(spki_sha256=key_hash).exists() or any(
+        check(key_hash) for check in _key_in_use_checks
     )
 
 

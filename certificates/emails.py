@@ -7,7 +7,7 @@ from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 
 from certificates.models import RevocationRequest
-from portal.mail import send_once, stable_message_id
+from core.mail import send_once, stable_message_id
 
 
 def revocation_notice_send(request_id: int) -> bool:

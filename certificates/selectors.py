@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from certificates.models import Certificate, Kind, Product, Status
+from certificates.models import Certificate, Kind, Product, RevocationRequest, Status
 from organisations.models import Person, Subscriber
 
 # Sort keys of the overview's column headings (manual §3.1).
@@ -134,4 +134,13 @@ def card_certificates(
         certificates.with_status()
         .select_related("card")
         .order_by(f"-{order}" if descending else order, "pk")
+    )
+
+
+def open_revocation(certificate: Certificate) -> RevocationRequest | None:
+    """The certificate's revocation request the back office has not decided yet."""
+    return (
+        certificate.revocation_requests.filter(state=RevocationRequest.State.OPEN)
+        .select_related("requested_by")
+        .first()
     )

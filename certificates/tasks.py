@@ -6,7 +6,7 @@ import logging
 
 from celery import shared_task
 
-from orders.tasks import RETRY, queue_task
+from core.tasks import RETRY, queue_task
 
 logger = logging.getLogger("portal.certificates")
 

@@ -5,7 +5,6 @@ from certificates import views
 urlpatterns = [
     path("servercertificaten/", views.server_list, name="server_list"),
     path("servercertificaten/export.csv", views.server_csv, name="server_csv"),
-    path("servercertificaten/<int:pk>/", views.server_detail, name="server_detail"),
     path(
         "servercertificaten/<int:pk>/intrekken/",
         views.certificate_revoke,

@@ -23,17 +23,17 @@ from certificates.forms import (
     RevocationRequestForm,
     ServerCertificateFilterForm,
 )
-from certificates.models import Certificate, Kind, RevocationRequest, Status
+from certificates.models import Certificate, Kind, Status
 from certificates.selectors import (
     card_certificates,
     certificate_for_subscriber,
+    open_revocation,
     server_certificates,
 )
 from certificates.services import RevocationNotPossible, revocation_request_create
-from orders.selectors import renewals_submitted
+from core.access import person_required
 from organisations.authorisation import Action, action_required
 from organisations.selectors import PersonReport, person_report
-from portal.access import person_required
 
 
 def _overview(
@@ -168,31 +168,6 @@ def card_detail(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     )
 
 
-@require_GET
-@person_required
-def server_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    certificate = certificate_for_subscriber(
-        subscriber=request.person.subscriber, pk=pk, kind=Kind.SERVER
-    )
-    return render(
-        request,
-        "certificates/server_detail.html",
-        {
-            "certificate": certificate,
-            "renewals": renewals_submitted(certificate=certificate),
-            "open_revocation": _open_revocation(certificate),
-        },
-    )
-
-
-def _open_revocation(certificate: Certificate) -> RevocationRequest | None:
-    return (
-        certificate.revocation_requests.filter(state=RevocationRequest.State.OPEN)
-        .select_related("requested_by")
-        .first()
-    )
-
-
 @require_http_methods(["GET", "POST"])
 @action_required(Action.REVOKE)
 def certificate_revoke(request: HttpRequest, pk: int) -> HttpResponse:
@@ -200,7 +175,7 @@ def certificate_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     certificate = certificate_for_subscriber(
         subscriber=request.person.subscriber, pk=pk, kind=Kind.SERVER
     )
-    pending = _open_revocation(certificate)
+    pending = open_revocation(certificate)
     if certificate.status != Status.VALID or pending is not None:
         messages.info(
             request,

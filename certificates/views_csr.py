@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET
 
 from certificates.csr import digipoort_common_name
 from certificates.forms_csr import CsrAssistantForm
-from portal.access import person_required
+from core.access import person_required
 
 
 def _form(request: HttpRequest) -> CsrAssistantForm:

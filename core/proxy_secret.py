@@ -5,7 +5,7 @@ trusted proxy *address* alone does not prove a request came through nginx:
 anything on the host could send ``X-SSL-Client-Cert`` with somebody's public
 certificate. nginx therefore also sends ``X-Portal-Proxy-Secret``, a random
 value only nginx and the portal can read, and the portal honours forwarded
-headers only with it (portal/middleware.py).
+headers only with it (core/trusted_proxy.py).
 
 Both live in the PKI directory, readable by their owner only:
 

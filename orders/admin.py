@@ -20,9 +20,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from audit.selectors import history_of
-from certificates.admin import WorkQueueAdmin, WorkQueueStateFilter, waiting_time
 from certificates.csr import CsrExpectations, CsrRejected, csr_check
 from certificates.models import Certificate
+from core.admin_workqueue import WorkQueueAdmin, WorkQueueStateFilter, waiting_time
 from orders.models import Order, OrderDocuments
 from orders.validation import TransitionNotAllowed, order_approve, order_reject, order_take
 

@@ -8,7 +8,6 @@ the order was placed in.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
@@ -16,16 +15,10 @@ from django.utils import timezone, translation
 
 from certificates.downloads import certificate_pem, chain_pem
 from certificates.models import Certificate
+from core.mail import CONFIRMATION_MAX_AGE, send_once, stable_message_id
 from orders.models import Order, OrderDocuments
-from portal.mail import send_once, stable_message_id
 
 logger = logging.getLogger("portal.orders")
-
-# A confirmation is not sent for an order placed longer ago than this (after
-# a long outage, or for orders from before the portal sent them): a
-# week-old "thank you for your order" confuses more than it helps. The order
-# page still offers the documents.
-CONFIRMATION_MAX_AGE = timedelta(days=7)
 
 
 def order_form_filename(order: Order, extension: str) -> str:

@@ -10,6 +10,11 @@ from orders.models import Order
 from organisations.models import Person, Subscriber
 
 
+def key_in_open_order(spki_sha256: str) -> bool:
+    """Whether an open order holds this public key (the CSR rule on key reuse asks it)."""
+    return Order.objects.open().filter(spki_sha256=spki_sha256).exists()
+
+
 def orders_for_subscriber(*, subscriber: Subscriber) -> QuerySet[Order]:
     return Order.objects.filter(subscriber=subscriber).select_related(
         "product", "contact_person", "renews"

@@ -12,16 +12,17 @@ from __future__ import annotations
 import logging
 import secrets
 import uuid
-from dataclasses import dataclass
 from functools import partial
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from audit.models import Action
 from audit.services import audit_record
 from certificates.csr import CheckedCsr
+from certificates.login_certificate import LoginCertificateData
 from certificates.models import Certificate, Product
+from core.language import supported_language
 from orders.models import Order
 from orders.tasks import documents_queue
 from organisations.models import Person, Subscriber
@@ -60,24 +61,9 @@ class KeyAlreadyOrdered(OrderNotPlaced):
 NewManager = ManagerData
 
 
-@dataclass(frozen=True)
-class LoginCertificateData:
-    """What the sealed order form prints under "Ingediend door: Certified by"."""
-
-    issuer: str = ""
-    serial: str = ""
-
-
 def order_reference() -> str:
     """``S`` + 17 digits like the seed's S20240209211100661: time to the second, 3 random digits."""
     return "S" + timezone.localtime().strftime("%Y%m%d%H%M%S") + f"{secrets.randbelow(1000):03d}"
-
-
-def supported_language(code: str | None) -> str:
-    try:
-        return translation.get_supported_language_variant(code or "nl")
-    except LookupError:
-        return "nl"
 
 
 def _open_renewal(certificate: Certificate) -> Order | None:

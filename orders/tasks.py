@@ -17,23 +17,11 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
+from core.mail import CONFIRMATION_MAX_AGE
+from core.tasks import RETRY, SWEEP_BATCH, queue_task
 from orders import emails
-from orders.emails import CONFIRMATION_MAX_AGE
 
 logger = logging.getLogger("portal.orders")
-
-# Retried with exponential backoff (1 s, 2 s, 4 s … at most 10 minutes);
-# after that the sweeper tries again.
-RETRY = {
-    "autoretry_for": (Exception,),
-    "retry_backoff": True,
-    "retry_backoff_max": 600,
-    "retry_jitter": True,
-    "max_retries": 8,
-    "acks_late": True,
-    "reject_on_worker_lost": True,
-}
-SWEEP_BATCH = 200
 
 
 @shared_task(**RETRY)
@@ -65,18 +53,6 @@ def order_certificate_send(order_id: int) -> None:
 @shared_task(**RETRY)
 def order_rejection_send(order_id: int) -> None:
     emails.rejection_send(order_id)
-
-
-def queue_task(task, row_id: int) -> bool:  # noqa: ANN001
-    """Hand a task to the broker; never fails the caller (the row is already committed)."""
-    try:
-        task.delay(row_id)
-    except Exception:
-        # Redis down, or (eager mode) the task itself failed: the row still
-        # says what is missing, and a sweeper queues it again.
-        logger.exception("Could not queue %s for row %s", task.name, row_id)
-        return False
-    return True
 
 
 def documents_queue(order_id: int) -> bool:

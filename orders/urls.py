@@ -4,6 +4,7 @@ from orders import views
 from orders.wizards import RenewalWizard, ServerOrderWizard
 
 urlpatterns = [
+    path("servercertificaten/<int:pk>/", views.server_detail, name="server_detail"),
     path(
         "servercertificaten/nieuw/<str:family>/",
         ServerOrderWizard.as_view(),

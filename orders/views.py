@@ -10,14 +10,14 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from audit.selectors import history_of
 from certificates.models import Certificate, Kind, Status
-from certificates.selectors import certificate_for_subscriber
+from certificates.selectors import certificate_for_subscriber, open_revocation
+from core.access import person_required
 from orders.emails import order_form_filename
 from orders.forms import RenewalStartForm
 from orders.models import OrderDocuments
 from orders.selectors import order_for_subscriber, orders_for_subscriber, renewals_submitted
 from orders.wizards import SESSION_RENEWAL_CONFIRMED
 from organisations.authorisation import Action, action_required
-from portal.access import person_required
 
 
 @require_http_methods(["GET", "POST"])
@@ -48,6 +48,25 @@ def renewal_start(request: HttpRequest, pk: int) -> HttpResponse:
             "latest_renewal": latest,
             "form": form,
             "revoked": certificate.status == Status.REVOKED,
+        },
+    )
+
+
+@require_GET
+@person_required
+def server_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A server certificate's detail page (manual §3.1) with the renewals submitted for it;
+    here, not in certificates, because it shows orders."""
+    certificate = certificate_for_subscriber(
+        subscriber=request.person.subscriber, pk=pk, kind=Kind.SERVER
+    )
+    return render(
+        request,
+        "certificates/server_detail.html",
+        {
+            "certificate": certificate,
+            "renewals": renewals_submitted(certificate=certificate),
+            "open_revocation": open_revocation(certificate),
         },
     )
 

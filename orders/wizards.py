@@ -21,23 +21,22 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from certificates.csr import digipoort_common_name
+from certificates.login_certificate import login_certificate_data
 from certificates.models import Certificate, Kind, Status
 from certificates.selectors import certificate_for_subscriber
-from certificates.x509_fields import oneline_dn, serial_hex
+from core.access import person_required
 from core.wizards import PortalWizardView
 from orders import forms
 from orders.models import Declaration, Order
 from orders.selectors import orderable_products, renewals_submitted
 from orders.services import (
     KeyAlreadyOrdered,
-    LoginCertificateData,
     NewManager,
     OrderAlreadyPlaced,
     RenewalAlreadyOpen,
     order_place,
 )
 from organisations.authorisation import Action, denied, refusal
-from portal.access import person_required
 
 STEPS = [
     ("contactpersoon", forms.EmptyStepForm, gettext_lazy("Contactpersoon")),
@@ -56,16 +55,6 @@ FAMILIES = {
 
 # Session key: renewal confirmations on the start screen, {certificate pk: order pk}.
 SESSION_RENEWAL_CONFIRMED = "portal_renewal_confirmed"
-
-
-def login_certificate_data(request: HttpRequest) -> LoginCertificateData:
-    """Issuer DN and serial of the certificate the person logged in with."""
-    certificate = getattr(request, "client_certificate", None)
-    if certificate is None:
-        return LoginCertificateData()
-    return LoginCertificateData(
-        issuer=oneline_dn(certificate.issuer), serial=serial_hex(certificate)
-    )
 
 
 @method_decorator(person_required, name="dispatch")

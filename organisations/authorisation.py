@@ -17,8 +17,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
+from core.access import person_required
 from organisations.models import Person
-from portal.access import person_required
 
 
 class Role(StrEnum):

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
+from core.access import person_required
 from organisations import services
 from organisations.authorisation import (
     DENIED_MESSAGES,
@@ -25,7 +26,6 @@ from organisations.selectors import (
     certificates_still_managed,
     registered_persons,
 )
-from portal.access import person_required
 
 
 @require_GET

@@ -9,9 +9,10 @@ from cryptography.x509.oid import NameOID
 from django.db.models import Q, QuerySet
 
 from certificates.x509_fields import fingerprint, name_attribute, uzi_number
+from core.access import Failure
 from organisations.models import LoginCertificate, Person
 from portal import client_certificate
-from portal.client_certificate import CertificateRejected, Failure
+from portal.client_certificate import CertificateRejected
 
 logger = logging.getLogger("portal.auth")
 

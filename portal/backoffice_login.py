@@ -38,10 +38,11 @@ from audit.models import Action
 from audit.services import audit_record
 from certificates.x509_fields import fingerprint
 from core.forms import PortalForm
+from core.trusted_proxy import from_trusted_proxy
 from portal import client_certificate
 from portal.backends import matching_login_certificates
 from portal.client_certificate import CertificateRejected
-from portal.middleware import CERT_HEADER, VERIFY_HEADER, from_trusted_proxy
+from portal.middleware import CERT_HEADER, VERIFY_HEADER
 
 logger = logging.getLogger("portal.auth")
 

@@ -24,50 +24,14 @@ from cryptography.x509.verification import (
     VerificationError,
 )
 from django.conf import settings
-from django.db import models
-from django.utils.translation import gettext_lazy as _
 
 from certificates.models import Certificate
 from certificates.x509_fields import fingerprint, serial_hex
+from core.access import Failure
 
 logger = logging.getLogger("portal.auth")
 
 MAX_HEADER_LENGTH = 16 * 1024
-
-
-class Failure(models.TextChoices):
-    """Why a login did not succeed; the "U bent niet ingelogd" page explains each."""
-
-    NO_CERTIFICATE = (
-        "no_certificate",
-        _(
-            "Er is geen persoonlijk certificaat aangeboden. Zit uw smartcard in de kaartlezer en "
-            "is de software voor uw smartcard geïnstalleerd?"
-        ),
-    )
-    UNTRUSTED = (
-        "untrusted",
-        _("Uw certificaat is niet uitgegeven door een CA die dit portaal vertrouwt."),
-    )
-    EXPIRED = "expired", _("Uw certificaat is verlopen of nog niet geldig.")
-    REVOKED = "revoked", _("Uw certificaat is ingetrokken.")
-    WRONG_TYPE = (
-        "wrong_type",
-        _(
-            "Dit certificaat is niet geschikt om mee in te loggen. Kies het "
-            "authenticiteitcertificaat van uw pas, niet het handtekening- of "
-            "vertrouwelijkheidcertificaat."
-        ),
-    )
-    UNREADABLE = "unreadable", _("Het aangeboden certificaat kon niet worden gelezen.")
-    NOT_REGISTERED = (
-        "not_registered",
-        _(
-            "U bent (nog) niet geregistreerd voor het gebruik van dit portaal, of uw verzoek om "
-            "gebruik te maken is nog niet verwerkt."
-        ),
-    )
-    LOGGED_OUT = "logged_out", _("U bent uitgelogd.")
 
 
 class CertificateRejected(Exception):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
-import ipaddress
 import logging
 from collections.abc import Callable
 
@@ -11,11 +9,12 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 from certificates.x509_fields import fingerprint
-from core import proxy_secret
+from core.access import Failure
+from core.trusted_proxy import from_trusted_proxy, untrusted_because
 from organisations.models import Person
 from portal import client_certificate
 from portal.backends import ClientCertificateBackend
-from portal.client_certificate import CertificateRejected, Failure
+from portal.client_certificate import CertificateRejected
 
 logger = logging.getLogger("portal.auth")
 
@@ -25,37 +24,6 @@ SESSION_PERSON = "portal_person_id"
 SESSION_FINGERPRINT = "portal_certificate_sha256"
 SESSION_LOGGED_OUT = "portal_logged_out"
 SESSION_DEV_PERSON = "portal_dev_person_id"
-
-
-def untrusted_because(request: HttpRequest) -> str | None:
-    """Why forwarded headers (client certificate, X-Forwarded-*) do not count, or None.
-
-    They count only from nginx: from a PORTAL_TRUSTED_PROXIES address *and*
-    with the deployment's proxy secret (core/proxy_secret.py), because any
-    local process reaches gunicorn on loopback too (issue 11, point 7).
-    Without a configured secret nothing counts.
-    """
-    address = request.META.get("REMOTE_ADDR", "")
-    try:
-        trusted = any(
-            ipaddress.ip_address(address) in network for network in settings.PORTAL_TRUSTED_PROXIES
-        )
-    except ValueError:
-        trusted = False
-    if not trusted:
-        return f"untrusted address {address}"
-    secret = settings.PORTAL_PROXY_SECRET
-    if not secret:
-        return "no proxy secret configured (PORTAL_PROXY_SECRET_FILE)"
-    supplied = request.META.get(proxy_secret.META_KEY, "")
-    if not hmac.compare_digest(supplied.encode(errors="replace"), secret.encode()):
-        return f"missing or wrong proxy secret from {address}"
-    return None
-
-
-def from_trusted_proxy(request: HttpRequest) -> bool:
-    """Whether nginx forwarded this request, so its forwarded headers count."""
-    return untrusted_because(request) is None
 
 
 def log_out(request: HttpRequest) -> None:

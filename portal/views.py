@@ -7,8 +7,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.access import not_logged_in_response, person_required
 from organisations.models import Person
-from portal.access import not_logged_in_response, person_required
 from portal.middleware import SESSION_DEV_PERSON, log_in_again, log_out
 
 

@@ -20,7 +20,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 
 from audit.selectors import history_of
-from certificates.admin import WorkQueueAdmin, WorkQueueStateFilter, waiting_time
+from core.admin_workqueue import WorkQueueAdmin, WorkQueueStateFilter, waiting_time
 from registration.changes import describe
 from registration.emails import change_form_filename
 from registration.id_documents import open_id_document

@@ -15,8 +15,7 @@ from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from orders.emails import CONFIRMATION_MAX_AGE
-from portal.mail import send_once, stable_message_id
+from core.mail import CONFIRMATION_MAX_AGE, send_once, stable_message_id
 from registration.models import ChangeRequest, ChangeRequestDocuments
 
 logger = logging.getLogger("portal.registration")

@@ -20,7 +20,8 @@ from django.utils import timezone
 
 from audit.models import Action
 from audit.services import audit_record
-from orders.services import LoginCertificateData, supported_language
+from certificates.login_certificate import LoginCertificateData
+from core.language import supported_language
 from organisations.authorisation import DENIED_MESSAGES, allowed
 from organisations.models import Person, Subscriber
 from registration.changes import (

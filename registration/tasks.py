@@ -14,8 +14,8 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from orders.emails import CONFIRMATION_MAX_AGE
-from orders.tasks import RETRY, SWEEP_BATCH, queue_task
+from core.mail import CONFIRMATION_MAX_AGE
+from core.tasks import RETRY, SWEEP_BATCH, queue_task
 
 logger = logging.getLogger("portal.registration")
 

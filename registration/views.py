@@ -7,7 +7,7 @@ from django.shortcuts import render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
-from portal.access import person_required
+from core.access import person_required
 from registration.emails import change_form_filename
 from registration.models import ChangeRequestDocuments
 from registration.selectors import change_request_for_subscriber

@@ -20,11 +20,11 @@ from django.utils import translation
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
 
+from certificates.login_certificate import login_certificate_data
+from core.access import person_required
 from core.wizards import PortalWizardView
-from orders.wizards import login_certificate_data
 from organisations.authorisation import DENIED_MESSAGES, denied, may_change_registration
 from organisations.models import Person
-from portal.access import person_required
 from registration import forms
 from registration.changes import (
     PERSON_FIELDS,

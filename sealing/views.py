@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
-from portal.access import person_required
+from core.access import person_required
 from sealing.forms import SealCheckForm
 
 logger = logging.getLogger(__name__)

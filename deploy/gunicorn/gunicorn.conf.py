@@ -8,7 +8,7 @@ workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2
 timeout = 60
 # gunicorn itself believes no forwarded header from any address: every
 # process on the host reaches this port, so only the portal decides, when the
-# request carries nginx's proxy secret (portal/middleware.py, SPEC.md §5).
+# request carries nginx's proxy secret (core/trusted_proxy.py, SPEC.md §5).
 # gunicorn (>= 22) drops underscore header variants by default, keep it that
 # way (STACK-NOTES.md).
 forwarded_allow_ips = ""

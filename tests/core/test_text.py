@@ -10,8 +10,8 @@ import pytest
 from django import forms
 from django.core.exceptions import ValidationError
 
-from certificates.admin import NoteForm
 from certificates.forms import RevocationRequestForm
+from core.admin_workqueue import NoteForm
 from core.forms import PortalForm
 from core.text import (
     InvisibleCharactersValidator,
@@ -186,7 +186,7 @@ def test_every_text_field_of_every_form_of_the_portal_refuses_them():
         "certificates.forms.RevocationRequestForm",
         "certificates.forms_csr.CsrAssistantForm",
         "sealing.forms.SealCheckForm",
-        "certificates.admin.NoteForm",
+        "core.admin_workqueue.NoteForm",
     } <= names
 
     unguarded, exempt = [], set()

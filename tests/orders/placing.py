@@ -8,9 +8,10 @@ from uuid import uuid4
 from cryptography import x509
 
 from certificates.csr import CsrExpectations, csr_check
+from certificates.login_certificate import LoginCertificateData
 from certificates.models import Certificate, Product
 from orders.models import Declaration, Order
-from orders.services import LoginCertificateData, order_place
+from orders.services import order_place
 from organisations.models import Person
 from tests.certificates.csr_factory import make_csr
 

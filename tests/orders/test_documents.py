@@ -19,10 +19,11 @@ from pyhanko_certvalidator import ValidationContext
 from weasyprint import HTML
 
 from certificates.csr import CsrExpectations, csr_check
+from certificates.login_certificate import LoginCertificateData
 from certificates.models import Certificate, Product
 from orders import documents
 from orders.models import Declaration, Order
-from orders.services import LoginCertificateData, NewManager, order_place
+from orders.services import NewManager, order_place
 from organisations.models import Person
 from sealing import pdf as sealing_pdf
 from sealing import seal

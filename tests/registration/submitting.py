@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import uuid4
 
-from orders.services import LoginCertificateData
+from certificates.login_certificate import LoginCertificateData
 from organisations.models import Person
 from registration.id_documents import check_id_document, store_id_document
 from registration.models import ChangeRequest

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import TypeVar
 
 from django.core.mail import EmailMessage
@@ -10,6 +11,12 @@ from django.db import models, transaction
 from django.utils import timezone
 
 Row = TypeVar("Row", bound=models.Model)
+
+# A confirmation is not sent for an order or change request submitted longer ago than this (after
+# a long outage, or for orders from before the portal sent them): a
+# week-old "thank you for your order" confuses more than it helps. The order
+# or request page still offers the documents.
+CONFIRMATION_MAX_AGE = timedelta(days=7)
 
 
 def send_once(

@@ -12,6 +12,12 @@ urlpatterns = [
     ),
     path("passen/<str:kind>/", views.card_list, name="card_list"),
     path("passen/<str:kind>/<int:pk>/", views.card_detail, name="card_detail"),
+    # An organisation page ("Wijzigen Certificaatbeheerders") that hands over certificates.
+    path(
+        "organisatie/certificaatbeheerders/<int:pk>/deactiveren/",
+        views.manager_deactivate,
+        name="manager_deactivate",
+    ),
     path(
         "certificaten/<int:pk>/download/<str:fmt>/",
         views.certificate_download,

@@ -12,10 +12,10 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
-from certificates import downloads
+from certificates import downloads, handover
 from certificates.csv_export import stream_csv
 from certificates.forms import (
     CardFilterForm,
@@ -33,7 +33,14 @@ from certificates.selectors import (
 from certificates.services import RevocationNotPossible, revocation_request_create
 from core.access import person_required
 from organisations.authorisation import Action, action_required
-from organisations.selectors import PersonReport, person_report
+from organisations.selectors import (
+    PersonReport,
+    active_manager,
+    active_managers,
+    person_report,
+)
+from organisations.services import ManagerChangeRefused
+from organisations.views import manager_change_done
 
 
 def _overview(
@@ -319,3 +326,59 @@ def server_csv(request: HttpRequest) -> StreamingHttpResponse:
     filename = f"servercertificaten-{subscriber.number}-{date.today().isoformat()}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+@require_http_methods(["GET", "POST"])
+@action_required(Action.CHANGE_MANAGERS)
+def manager_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
+    """Deactivate one active manager with the "Overdracht beheer" (manual §7.3); an
+    organisation page (organisations/urls.py has the others) that hands over certificates."""
+    manager = active_manager(subscriber=request.person.subscriber, pk=pk)
+    successors = active_managers(subscriber=request.person.subscriber).exclude(pk=manager.pk)
+    form = handover.ManagerDeactivateForm(
+        request.POST if request.method == "POST" else None, successors=successors
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = handover.manager_deactivate(
+                manager=manager,
+                by=request.person,
+                transfer=handover.Transfer(form.cleaned_data["transfer"]),
+                successor=form.chosen_successor(),
+                new_manager=form.new_manager(),
+            )
+        except ManagerChangeRefused as refused:
+            form.add_error("transfer", str(refused))
+        else:
+            message = _("%(name)s (%(number)s) is gedeactiveerd als Certificaatbeheerder.") % {
+                "name": manager.name,
+                "number": manager.manager_number,
+            }
+            if result.successor is not None and result.certificate_ids:
+                count = len(result.certificate_ids)
+                message += " " + ngettext(
+                    "Het beheer van %(count)d geldig certificaat is overgedragen aan "
+                    "%(name)s (%(number)s).",
+                    "Het beheer van %(count)d geldige certificaten is overgedragen aan "
+                    "%(name)s (%(number)s).",
+                    count,
+                ) % {
+                    "count": count,
+                    "name": result.successor.name,
+                    "number": result.successor.manager_number,
+                }
+            if form.new_manager() is not None:
+                message += " " + _(
+                    "De afdeling validatie identificeert de nieuwe Certificaatbeheerder "
+                    "voordat deze bij een aanvraag kan worden gekozen."
+                )
+            return manager_change_done(request, message)
+    return render(
+        request,
+        "organisations/manager_deactivate.html",
+        {
+            "form": form,
+            "manager": manager,
+            "still_managed": handover.certificates_still_managed(manager=manager).count(),
+        },
+    )

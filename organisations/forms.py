@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.forms import PortalForm
 from organisations.models import Person
-from organisations.services import ManagerData, Transfer
+from organisations.services import ManagerData
 
 
 class ManagerChoiceField(forms.ModelChoiceField):
@@ -61,60 +61,3 @@ class ManagerDataForm(PortalForm):
 
     def manager_data(self) -> ManagerData:
         return ManagerData(**{name: self.cleaned_data[name].strip() for name in self.fields})
-
-
-class ManagerDeactivateForm(PortalForm):
-    """Step 2, deactivation: "Overdracht beheer" (manual §7.3).
-
-    Whether "N.v.t." is allowed is the service's decision, made inside the
-    transaction; the form only asks for what the chosen transfer needs.
-    """
-
-    transfer = forms.ChoiceField(
-        label=_("Overdracht van certificaten"),
-        choices=[
-            ("", _("- Maak een keuze -")),
-            (Transfer.NONE, _("N.v.t. geen geldige certificaten in beheer")),
-            (Transfer.NEW, _("Aan nieuwe Certificaatbeheerder")),
-            (Transfer.EXISTING, _("Aan bestaande Certificaatbeheerder")),
-        ],
-    )
-    successor = ManagerChoiceField(
-        label=_("Bestaande Certificaatbeheerder"),
-        queryset=Person.objects.none(),
-        required=False,
-        empty_label=_("- Maak een keuze -"),
-    )
-    given_name = forms.CharField(label=_("Voornaam"), max_length=100, required=False)
-    surname = forms.CharField(label=_("Achternaam"), max_length=100, required=False)
-    email = forms.EmailField(label=_("E-mail"), required=False)
-    phone = forms.CharField(label=_("(Mobiel) telefoonnummer"), max_length=30, required=False)
-
-    NEW_MANAGER_FIELDS = ("given_name", "surname", "email", "phone")
-
-    def __init__(self, *args: object, successors: QuerySet[Person], **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["successor"].queryset = successors
-
-    def clean(self) -> dict[str, object]:
-        data = super().clean()
-        transfer = data.get("transfer")
-        if transfer == Transfer.EXISTING and not data.get("successor"):
-            self.add_error("successor", _("Kies de Certificaatbeheerder die het beheer overneemt."))
-        if transfer == Transfer.NEW:
-            for name in ("given_name", "surname", "email"):
-                if not data.get(name) and name not in self.errors:
-                    self.add_error(name, _("Dit veld is verplicht voor een nieuwe beheerder."))
-        return data
-
-    def new_manager(self) -> ManagerData | None:
-        if self.cleaned_data["transfer"] != Transfer.NEW:
-            return None
-        return ManagerData(
-            **{name: self.cleaned_data[name].strip() for name in self.NEW_MANAGER_FIELDS}
-        )
-
-    def chosen_successor(self) -> Person | None:
-        if self.cleaned_data["transfer"] != Transfer.EXISTING:
-            return None
-        return self.cleaned_data["successor"]

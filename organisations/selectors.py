@@ -7,9 +7,7 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 from django.http import Http404
-from django.utils import timezone
 
-from certificates.models import Certificate
 from organisations.models import Person, Subscriber
 
 
@@ -42,25 +40,20 @@ def person_for_subscriber(*, subscriber: Subscriber, pk: object) -> Person:
     return person
 
 
+def active_manager(*, subscriber: Subscriber, pk: int) -> Person:
+    """One of the subscriber's active managers, or 404 (anyone else's is not found)."""
+    manager = active_managers(subscriber=subscriber).filter(pk=pk).first()
+    if manager is None:
+        raise Http404
+    return manager
+
+
 def active_managers(*, subscriber: Subscriber) -> QuerySet[Person]:
     """The subscriber's active certificate managers: what "Wijzigen Certificaatbeheerders"
     works on (manual §7.3), identified or not."""
     return subscriber.persons.filter(
         manager_number__isnull=False, status=Person.Status.ACTIVE
     ).order_by("surname", "given_name")
-
-
-def certificates_still_managed(*, manager: Person) -> QuerySet[Certificate]:
-    """The certificates a manager must hand over before deactivation (manual §7.3).
-
-    "Geldig" as the overviews show it: not revoked and not yet expired, of any
-    kind (server, group, eSeal, personal). Expired and revoked certificates stay
-    with the manager who managed them: they need no one any more and keep
-    their history.
-    """
-    return Certificate.objects.filter(
-        certificate_manager=manager, revoked_at__isnull=True, not_after__gt=timezone.now()
-    )
 
 
 # Query parameters of the reports per person (manual §7.4) on the overviews.

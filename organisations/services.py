@@ -10,17 +10,13 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from enum import StrEnum
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from audit.models import Action
 from audit.services import audit_record
-from certificates.models import Certificate
 from organisations.models import Person, Subscriber
-from organisations.selectors import certificates_still_managed
 
 ATTEMPTS = 5
 
@@ -60,45 +56,6 @@ class ManagerHasOtherRoles(ManagerChangeRefused):
     )
 
 
-class TransferRequired(ManagerChangeRefused):
-    """ "N.v.t." chosen while valid certificates are still managed."""
-
-    def __init__(self, count: int) -> None:
-        super().__init__(count)
-        self.count = count
-        self.message = ngettext(
-            "Deze Certificaatbeheerder heeft nog %(count)d geldig certificaat in beheer. "
-            "Draag het beheer over aan een nieuwe of bestaande Certificaatbeheerder.",
-            "Deze Certificaatbeheerder heeft nog %(count)d geldige certificaten in beheer. "
-            "Draag het beheer over aan een nieuwe of bestaande Certificaatbeheerder.",
-            count,
-        ) % {"count": count}
-
-
-class NothingToTransfer(ManagerChangeRefused):
-    # The seed: a new manager is registered with an order, "los van deactivatie".
-    message = _(
-        "Deze Certificaatbeheerder heeft geen geldige certificaten in beheer; kies "
-        '"N.v.t. geen geldige certificaten in beheer". Een nieuwe Certificaatbeheerder '
-        "registreert u bij de aanvraag van een Servercertificaat of Groeps-certificaat."
-    )
-
-
-class Transfer(StrEnum):
-    """ "Overdracht van certificaten" (manual §7.3)."""
-
-    NONE = "none"
-    NEW = "new"
-    EXISTING = "existing"
-
-
-@dataclass(frozen=True)
-class Deactivation:
-    manager: Person
-    successor: Person | None
-    certificate_ids: list[int]
-
-
 def manager_number() -> str:
     """A new certificate manager's registration number, ``CB`` + 7 digits."""
     return f"CB{secrets.randbelow(10**7):07d}"
@@ -129,7 +86,7 @@ def manager_create(*, subscriber: Subscriber, data: ManagerData) -> Person:
     raise AssertionError("unreachable")
 
 
-def _active_managers_locked(*, subscriber: Subscriber, pks: list[int]) -> list[Person]:
+def active_managers_locked(*, subscriber: Subscriber, pks: list[int]) -> list[Person]:
     """These persons, locked in pk order, as far as they are the subscriber's active managers."""
     return list(
         Person.objects.select_for_update()
@@ -143,7 +100,8 @@ def _active_managers_locked(*, subscriber: Subscriber, pks: list[int]) -> list[P
     )
 
 
-def _label(person: Person) -> str:
+def manager_label(person: Person) -> str:
+    """ "Name (manager number)" as the audit log labels a manager."""
     return f"{person.name} ({person.manager_number})"
 
 
@@ -158,7 +116,7 @@ def manager_update(*, manager: Person, data: ManagerData, by: Person) -> bool:
     person is refused (ManagerHasOtherRoles): that is registration data.
     """
     with transaction.atomic():
-        rows = _active_managers_locked(subscriber=by.subscriber, pks=[manager.pk])
+        rows = active_managers_locked(subscriber=by.subscriber, pks=[manager.pk])
         locked = rows[0] if rows else None
         if locked is None:
             raise ManagerNotActive
@@ -175,7 +133,7 @@ def manager_update(*, manager: Person, data: ManagerData, by: Person) -> bool:
         audit_record(
             action=Action.MANAGER_UPDATED,
             obj=locked,
-            label=_label(locked),
+            label=manager_label(locked),
             actor_label=by.name,
             details={
                 "before": {field: before[field] for field in changed},
@@ -183,102 +141,3 @@ def manager_update(*, manager: Person, data: ManagerData, by: Person) -> bool:
             },
         )
     return True
-
-
-def manager_deactivate(
-    *,
-    manager: Person,
-    by: Person,
-    transfer: Transfer,
-    successor: Person | None = None,
-    new_manager: ManagerData | None = None,
-) -> Deactivation:
-    """Deactivate a certificate manager, handing over what they manage (manual §7.3).
-
-    The seed's rule: a manager who still manages valid certificates (see
-    ``certificates_still_managed``) is deactivated only with a transfer, to an
-    existing active manager of the same subscriber or to a new one. Exactly
-    those certificates move; expired and revoked ones stay. "N.v.t." with
-    valid certificates raises TransferRequired; a new manager for nothing to
-    transfer raises NothingToTransfer.
-
-    A manager who is also a representative or contact person keeps that role
-    and can still log in: only the manager registration is dropped (their
-    ``manager_number`` is cleared, and kept in the audit entry). Anyone else
-    becomes inactive and stays listed as an inactive manager.
-    """
-    if (transfer == Transfer.NEW) != (new_manager is not None):
-        raise ValueError("a new manager's data goes with Transfer.NEW only")
-    if (transfer == Transfer.EXISTING) != (successor is not None):
-        raise ValueError("a successor goes with Transfer.EXISTING only")
-    if successor is not None and successor.pk == manager.pk:
-        raise ValueError("a manager cannot succeed themselves")
-    subscriber = by.subscriber
-    with transaction.atomic():
-        # Both rows in one order: two colleagues transferring A→B and B→A wait, not deadlock.
-        locked_rows = {
-            person.pk: person
-            for person in _active_managers_locked(
-                subscriber=subscriber,
-                pks=[manager.pk] + ([successor.pk] if successor is not None else []),
-            )
-        }
-        locked = locked_rows.get(manager.pk)
-        if locked is None:
-            raise ManagerNotActive
-        if successor is not None:
-            successor = locked_rows.get(successor.pk)
-            if successor is None:
-                raise ManagerNotActive
-        number = locked.manager_number
-        certificate_ids = list(
-            certificates_still_managed(manager=locked)
-            .select_for_update()
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
-        if transfer == Transfer.NONE and certificate_ids:
-            raise TransferRequired(len(certificate_ids))
-        if new_manager is not None:
-            if not certificate_ids:
-                raise NothingToTransfer
-            successor = manager_create(subscriber=subscriber, data=new_manager)
-        if successor is not None and certificate_ids:
-            Certificate.objects.filter(pk__in=certificate_ids).update(certificate_manager=successor)
-        keeps_login = locked.is_representative or locked.is_contact_person
-        if keeps_login:
-            locked.manager_number = None
-            locked.save(update_fields=["manager_number"])
-        else:
-            locked.status = Person.Status.INACTIVE
-            locked.save(update_fields=["status"])
-        audit_record(
-            action=Action.MANAGER_DEACTIVATED,
-            obj=locked,
-            label=f"{locked.name} ({number})",
-            state_before=Person.Status.ACTIVE,
-            state_after=Person.Status.ACTIVE if keeps_login else Person.Status.INACTIVE,
-            actor_label=by.name,
-            details={
-                "manager_number": number,
-                "transfer": str(transfer),
-                "successor": successor.manager_number if successor is not None else None,
-                "certificates": certificate_ids,
-                "other_roles_kept": keeps_login,
-            },
-        )
-        if successor is not None and certificate_ids:
-            audit_record(
-                action=Action.MANAGEMENT_TRANSFERRED,
-                obj=successor,
-                label=_label(successor),
-                actor_label=by.name,
-                details={
-                    "from": number,
-                    "from_person": locked.pk,
-                    "to": successor.manager_number,
-                    "new_manager": transfer == Transfer.NEW,
-                    "certificates": certificate_ids,
-                },
-            )
-    return Deactivation(manager=locked, successor=successor, certificate_ids=certificate_ids)

@@ -10,9 +10,4 @@ urlpatterns = [
         views.manager_update,
         name="manager_update",
     ),
-    path(
-        "certificaatbeheerders/<int:pk>/deactiveren/",
-        views.manager_deactivate,
-        name="manager_deactivate",
-    ),
 ]

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core.access import person_required
@@ -19,11 +18,10 @@ from organisations.authorisation import (
     allowed,
     may_change_registration,
 )
-from organisations.forms import ManagerChangeChoiceForm, ManagerDataForm, ManagerDeactivateForm
-from organisations.models import Person
+from organisations.forms import ManagerChangeChoiceForm, ManagerDataForm
 from organisations.selectors import (
+    active_manager,
     active_managers,
-    certificates_still_managed,
     registered_persons,
 )
 
@@ -46,15 +44,8 @@ def organisation(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _active_manager(request: HttpRequest, pk: int) -> Person:
-    """One of the logged-in person's active managers, or 404 (anyone else's is not found)."""
-    manager = active_managers(subscriber=request.person.subscriber).filter(pk=pk).first()
-    if manager is None:
-        raise Http404
-    return manager
-
-
-def _done(request: HttpRequest, message: str) -> HttpResponse:
+def manager_change_done(request: HttpRequest, message: str) -> HttpResponse:
+    """Back to the organisation page with what changed at once (manual §7.3)."""
     messages.success(
         request,
         message
@@ -89,7 +80,7 @@ def manager_change(request: HttpRequest) -> HttpResponse:
 @action_required(Action.CHANGE_MANAGERS)
 def manager_update(request: HttpRequest, pk: int) -> HttpResponse:
     """ "Gegevens wijzigen" of one active manager (manual §7.3)."""
-    manager = _active_manager(request, pk)
+    manager = active_manager(subscriber=request.person.subscriber, pk=pk)
     if request.method == "POST":
         form = ManagerDataForm(request.POST)
         if form.is_valid():
@@ -104,7 +95,7 @@ def manager_update(request: HttpRequest, pk: int) -> HttpResponse:
                 if not changed:
                     messages.info(request, _("Er is niets gewijzigd."))
                     return redirect(reverse("organisation") + "#certificaatbeheerders")
-                return _done(
+                return manager_change_done(
                     request,
                     _("De gegevens van %(name)s (%(number)s) zijn gewijzigd.")
                     % {"name": manager.name, "number": manager.manager_number},
@@ -115,59 +106,4 @@ def manager_update(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "organisations/manager_update.html",
         {"form": form, "manager": manager},
-    )
-
-
-@require_http_methods(["GET", "POST"])
-@action_required(Action.CHANGE_MANAGERS)
-def manager_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
-    """Deactivate one active manager with the "Overdracht beheer" (manual §7.3)."""
-    manager = _active_manager(request, pk)
-    successors = active_managers(subscriber=request.person.subscriber).exclude(pk=manager.pk)
-    form = ManagerDeactivateForm(
-        request.POST if request.method == "POST" else None, successors=successors
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            result = services.manager_deactivate(
-                manager=manager,
-                by=request.person,
-                transfer=services.Transfer(form.cleaned_data["transfer"]),
-                successor=form.chosen_successor(),
-                new_manager=form.new_manager(),
-            )
-        except services.ManagerChangeRefused as refused:
-            form.add_error("transfer", str(refused))
-        else:
-            message = _("%(name)s (%(number)s) is gedeactiveerd als Certificaatbeheerder.") % {
-                "name": manager.name,
-                "number": manager.manager_number,
-            }
-            if result.successor is not None and result.certificate_ids:
-                count = len(result.certificate_ids)
-                message += " " + ngettext(
-                    "Het beheer van %(count)d geldig certificaat is overgedragen aan "
-                    "%(name)s (%(number)s).",
-                    "Het beheer van %(count)d geldige certificaten is overgedragen aan "
-                    "%(name)s (%(number)s).",
-                    count,
-                ) % {
-                    "count": count,
-                    "name": result.successor.name,
-                    "number": result.successor.manager_number,
-                }
-            if form.new_manager() is not None:
-                message += " " + _(
-                    "De afdeling validatie identificeert de nieuwe Certificaatbeheerder "
-                    "voordat deze bij een aanvraag kan worden gekozen."
-                )
-            return _done(request, message)
-    return render(
-        request,
-        "organisations/manager_deactivate.html",
-        {
-            "form": form,
-            "manager": manager,
-            "still_managed": certificates_still_managed(manager=manager).count(),
-        },
     )

@@ -6,6 +6,7 @@ import logging
 
 from celery import shared_task
 
+from certificates import emails
 from core.tasks import RETRY, queue_task
 
 logger = logging.getLogger("portal.certificates")
@@ -13,9 +14,7 @@ logger = logging.getLogger("portal.certificates")
 
 @shared_task(**RETRY)
 def revocation_notice_send(request_id: int) -> None:
-    from certificates.emails import revocation_notice_send as send
-
-    send(request_id)
+    emails.revocation_notice_send(request_id)
 
 
 def revocation_notice_queue(request_id: int) -> bool:

@@ -19,16 +19,15 @@ from django.utils import timezone
 
 from core.mail import CONFIRMATION_MAX_AGE
 from core.tasks import RETRY, SWEEP_BATCH, queue_task
-from orders import emails
+from orders import documents, emails, issuance
+from orders.models import Order
 
 logger = logging.getLogger("portal.orders")
 
 
 @shared_task(**RETRY)
 def order_documents_create(order_id: int) -> None:
-    from orders.documents import documents_create
-
-    if documents_create(order_id) is not None:
+    if documents.documents_create(order_id) is not None:
         confirmation_queue(order_id)
 
 
@@ -39,9 +38,7 @@ def order_confirmation_send(order_id: int) -> None:
 
 @shared_task(**RETRY)
 def order_issue(order_id: int) -> None:
-    from orders.issuance import order_issue as issue
-
-    if issue(order_id) is not None:
+    if issuance.order_issue(order_id) is not None:
         queue_task(order_certificate_send, order_id)
 
 
@@ -75,8 +72,6 @@ def rejection_queue(order_id: int) -> bool:
 def orders_sweep(grace_seconds: int | None = None) -> dict[str, int]:
     """Re-queue, after a grace period, what the database says is unfinished: documents,
     confirmations, issuing approved orders, and the issued/rejected e-mails."""
-    from orders.models import Order
-
     now = timezone.now()
     grace = timedelta(
         seconds=settings.PORTAL_SWEEP_GRACE_SECONDS if grace_seconds is None else grace_seconds

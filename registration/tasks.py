@@ -16,36 +16,31 @@ from django.utils import timezone
 
 from core.mail import CONFIRMATION_MAX_AGE
 from core.tasks import RETRY, SWEEP_BATCH, queue_task
+from registration import documents, emails
+from registration.id_documents import delete_id_document, stored_names_older_than
+from registration.models import ChangeRequest
 
 logger = logging.getLogger("portal.registration")
 
 
 @shared_task(**RETRY)
 def change_documents_create(change_request_id: int) -> None:
-    from registration.documents import documents_create
-
-    if documents_create(change_request_id) is not None:
+    if documents.documents_create(change_request_id) is not None:
         confirmation_queue(change_request_id)
 
 
 @shared_task(**RETRY)
 def change_confirmation_send(change_request_id: int) -> None:
-    from registration import emails
-
     emails.confirmation_send(change_request_id)
 
 
 @shared_task(**RETRY)
 def change_approval_send(change_request_id: int) -> None:
-    from registration import emails
-
     emails.approval_send(change_request_id)
 
 
 @shared_task(**RETRY)
 def change_rejection_send(change_request_id: int) -> None:
-    from registration import emails
-
     emails.rejection_send(change_request_id)
 
 
@@ -69,8 +64,6 @@ def rejection_queue(change_request_id: int) -> bool:
 def registration_sweep(grace_seconds: int | None = None) -> dict[str, int]:
     """Re-queue, after a grace period, what the database says is unfinished: the sealed
     PDF, the confirmation, and the e-mails about approval and rejection."""
-    from registration.models import ChangeRequest
-
     now = timezone.now()
     grace = timedelta(
         seconds=settings.PORTAL_SWEEP_GRACE_SECONDS if grace_seconds is None else grace_seconds
@@ -114,9 +107,6 @@ ORPHAN_AGE_SECONDS = 24 * 3600
 @shared_task(acks_late=True)
 def id_documents_sweep() -> int:
     """Delete ID copies that no change request refers to (an abandoned wizard's uploads)."""
-    from registration.id_documents import delete_id_document, stored_names_older_than
-    from registration.models import ChangeRequest
-
     candidates = stored_names_older_than(ORPHAN_AGE_SECONDS)
     if not candidates:
         return 0

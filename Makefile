@@ -14,7 +14,7 @@ TLS_PORT ?= 8443
 SYSTEM_PACKAGES := nginx chromium gettext fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 \
 	libharfbuzz-subset0 poppler-utils libnss3-tools xmlsec1
 
-.PHONY: install system-deps pki run run-tls test lint format bench messages clean
+.PHONY: install system-deps pki run run-tls test test-fast lint format bench messages clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -78,9 +78,14 @@ run-tls: install pki
 test: install system-deps
 	$(PY) -m pytest
 
+# Everything but the end-to-end tests (no nginx, no Chromium): the quick loop.
+test-fast: install
+	$(PY) -m pytest -m "not e2e"
+
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 format: install
 	$(VENV)/bin/ruff format .

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import datetime
+from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
@@ -107,7 +108,7 @@ class WorkQueueStateFilter(admin.SimpleListFilter):
     states: type[models.TextChoices]
     open_states: tuple[str, ...]
 
-    def __init__(self, request: HttpRequest, *args: object) -> None:
+    def __init__(self, request: HttpRequest, *args: Any) -> None:
         super().__init__(request, *args)
         self.default = self.ALL if request.GET.get(SEARCH_VAR) else self.OPEN
 
@@ -269,7 +270,7 @@ class WorkQueueAdmin(ReadOnlyAdmin):
 class NoteForm(PortalForm):
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 6, "cols": 80}), max_length=2000)
 
-    def __init__(self, *args: object, label: str, **kwargs: object) -> None:
+    def __init__(self, *args: Any, label: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["note"].label = label
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -41,7 +43,7 @@ class OverviewFilterForm(PortalForm):
         initial=DEFAULT_PAGE_SIZE,
     )
 
-    def __init__(self, data: object = None, *args: object, **kwargs: object) -> None:
+    def __init__(self, data: object = None, *args: Any, **kwargs: Any) -> None:
         if data is not None:
             # Missing filters mean their defaults, also in the rendered form.
             data = data.copy()  # type: ignore[attr-defined]
@@ -77,7 +79,7 @@ class ServerCertificateFilterForm(OverviewFilterForm):
     type = forms.ChoiceField(label=_("Type"), required=False)
     field_order = ["type", "status", "q"]
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["type"].choices = [("", _("Alles"))] + [
             (p.code, p.short_name) for p in server_products()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -56,7 +57,7 @@ class CsrAssistantForm(PortalForm):
         ),
     )
 
-    def __init__(self, *args: object, subscriber: Subscriber, **kwargs: object) -> None:
+    def __init__(self, *args: Any, subscriber: Subscriber, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.subscriber = subscriber
         # certSIGN OV needs L and ST, which the registration does not hold.

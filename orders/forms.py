@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
@@ -78,7 +80,7 @@ class ManagerForm(PortalForm):
         error_messages={"invalid": _("Vul een geldig telefoonnummer in, bijvoorbeeld 0612345678.")},
     )
 
-    def __init__(self, *args: object, subscriber: Subscriber, **kwargs: object) -> None:
+    def __init__(self, *args: Any, subscriber: Subscriber, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         managers = certificate_managers(subscriber=subscriber)
         self.fields["manager"].queryset = managers
@@ -134,12 +136,12 @@ class CertificateForm(PortalForm):
 
     def __init__(
         self,
-        *args: object,
+        *args: Any,
         subscriber: Subscriber,
         family: str,
         fixed_product: Product | None = None,
         fixed_common_name: str | None = None,
-        **kwargs: object,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.subscriber = subscriber
@@ -201,7 +203,7 @@ class CertificateForm(PortalForm):
 class DeclarationsForm(PortalForm):
     """Step 5 "Voorwaarden": every declaration of the seed must be accepted."""
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for code, label in Declaration.choices:
             self.fields[code] = forms.BooleanField(

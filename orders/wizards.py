@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections import OrderedDict
+from typing import Any
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -80,7 +81,7 @@ class ServerOrderWizard(PortalWizardView):
     certificate: Certificate | None = None
     action = Action.ORDER
 
-    def dispatch(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         reason = refusal(request.person, self.action)
         if reason is not None:
             return denied(request, reason)
@@ -96,12 +97,12 @@ class ServerOrderWizard(PortalWizardView):
         self.family = family
         return None
 
-    def get_prefix(self, request: HttpRequest, *args: object, **kwargs: object) -> str:
+    def get_prefix(self, request: HttpRequest, *args: Any, **kwargs: Any) -> str:
         return f"order-{self.family}"
 
     # -- steps ------------------------------------------------------------
 
-    def get(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         """A fresh wizard with a new token: the key of "one order per submission"."""
         self.storage.reset()
         self.storage.current_step = self.steps.first
@@ -121,7 +122,7 @@ class ServerOrderWizard(PortalWizardView):
                 return name
         return STEP_NAMES[-1]
 
-    def post(self, *args: object, **kwargs: object) -> HttpResponse:
+    def post(self, *args: Any, **kwargs: Any) -> HttpResponse:
         request = self.request
         placed = self._placed_order(request.POST.get("afronding-token", ""))
         if placed is not None:
@@ -205,7 +206,7 @@ class ServerOrderWizard(PortalWizardView):
 
     # -- context ----------------------------------------------------------
 
-    def get_context_data(self, form: object, **kwargs: object) -> dict[str, object]:
+    def get_context_data(self, form: object, **kwargs: Any) -> dict[str, object]:
         context = super().get_context_data(form=form, **kwargs)
         current = self.steps.current
         done = True
@@ -279,7 +280,7 @@ class ServerOrderWizard(PortalWizardView):
 
     # -- placing the order ------------------------------------------------
 
-    def render_done(self, form: object, **kwargs: object) -> HttpResponse:
+    def render_done(self, form: object, **kwargs: Any) -> HttpResponse:
         """Revalidate every step, place the order; reset the wizard only on success."""
         final_forms = OrderedDict()
         for name in STEP_NAMES:
@@ -301,9 +302,7 @@ class ServerOrderWizard(PortalWizardView):
             self.storage.reset()
         return response
 
-    def done(
-        self, form_list: object, form_dict: dict[str, object], **kwargs: object
-    ) -> HttpResponse:
+    def done(self, form_list: object, form_dict: dict[str, object], **kwargs: Any) -> HttpResponse:
         manager_data = form_dict["certificaatbeheerder"].cleaned_data
         certificate_form = form_dict["certificaat"]
         manager = new_manager = None
@@ -371,7 +370,7 @@ class RenewalWizard(ServerOrderWizard):
             return redirect("renewal_start", pk=certificate.pk)
         return None
 
-    def get_prefix(self, request: HttpRequest, *args: object, **kwargs: object) -> str:
+    def get_prefix(self, request: HttpRequest, *args: Any, **kwargs: Any) -> str:
         return f"renewal-{self.certificate.pk}"
 
     def fixed_product(self) -> object:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from enum import StrEnum
 from functools import wraps
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -145,7 +146,7 @@ def action_required(
     def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @person_required
         @wraps(view)
-        def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             reason = refusal(request.person, action)
             if reason is not None:
                 if reason is DENIED_MESSAGES["default"]:

@@ -8,6 +8,8 @@ subscriber's id is simply not a valid choice.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
@@ -42,7 +44,7 @@ class ManagerChangeChoiceForm(PortalForm):
         empty_label=_("- Maak een keuze -"),
     )
 
-    def __init__(self, *args: object, managers: QuerySet[Person], **kwargs: object) -> None:
+    def __init__(self, *args: Any, managers: QuerySet[Person], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["manager"].queryset = managers
 
@@ -92,7 +94,7 @@ class ManagerDeactivateForm(PortalForm):
 
     NEW_MANAGER_FIELDS = ("given_name", "surname", "email", "phone")
 
-    def __init__(self, *args: object, successors: QuerySet[Person], **kwargs: object) -> None:
+    def __init__(self, *args: Any, successors: QuerySet[Person], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["successor"].queryset = successors
 

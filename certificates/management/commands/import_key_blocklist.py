@@ -15,7 +15,7 @@ from __future__ import annotations
 import lzma
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
@@ -36,7 +36,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("paths", nargs="+", type=Path, metavar="PATH")
 
-    def handle(self, *args: object, paths: list[Path], **options: object) -> None:
+    def handle(self, *args: Any, paths: list[Path], **options: Any) -> None:
         for path in paths:
             read, new = _import(path)
             self.stdout.write(

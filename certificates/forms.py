@@ -46,7 +46,7 @@ class OverviewFilterForm(PortalForm):
     def __init__(self, data: object = None, *args: Any, **kwargs: Any) -> None:
         if data is not None:
             # Missing filters mean their defaults, also in the rendered form.
-            data = data.copy()  # type: ignore[attr-defined]
+            data = data.copy()
             for name in ("status", "per_page"):
                 if not data.get(name):
                     data[name] = self.base_fields[name].initial

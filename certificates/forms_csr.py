@@ -107,7 +107,8 @@ class CsrAssistantForm(PortalForm):
         return names
 
     def clean(self) -> dict[str, object]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         product: Product | None = cleaned.get("product")
         names: list[str] | None = cleaned.get("host_names")
         if product is None or names is None:

@@ -18,7 +18,7 @@ def spki_sha256(public_key: x509.Certificate | x509.CertificateSigningRequest | 
     """SHA-256 over the DER SubjectPublicKeyInfo: the key-reuse fingerprint."""
     if isinstance(public_key, (x509.Certificate, x509.CertificateSigningRequest)):
         public_key = public_key.public_key()
-    der = public_key.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)  # type: ignore[attr-defined]
+    der = public_key.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
     return hashlib.sha256(der).hexdigest()
 
 

@@ -91,7 +91,8 @@ class ManagerForm(PortalForm):
             self.fields["choice"].initial = self.NEW
 
     def clean(self) -> dict[str, object]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("choice") == self.EXISTING:
             if not data.get("manager"):
                 self.add_error("manager", _("Kies een certificaatbeheerder."))
@@ -178,7 +179,8 @@ class CertificateForm(PortalForm):
         return text
 
     def clean(self) -> dict[str, object]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         product = self.fixed_product or data.get("product")
         if product is None:
             return data

@@ -239,17 +239,17 @@ class ServerOrderWizard(PortalWizardView):
         if current in ("certificaat", "controle", "voorwaarden", "afronding"):
             context.update(self.summary())
         if current == "certificaat":
-            if form.is_bound:  # type: ignore[attr-defined]
+            if form.is_bound:
                 # What this very CSR says, or nothing when it was refused.
-                valid = form.is_valid()  # type: ignore[attr-defined]
-                context["csr"] = form.checked_csr.as_details() if valid else None  # type: ignore[attr-defined]
+                valid = form.is_valid()
+                context["csr"] = form.checked_csr.as_details() if valid else None
             context["host_names"] = self.host_names()
             context["allow_ecdsa"] = self._allow_ecdsa(form)
             # What each product gives if ordered today (public ones: SC-081v3).
             today = timezone.now().date()
             context["product_offers"] = [
                 (product, product.validity_days_on(today))
-                for product in form.fields["product"].queryset  # type: ignore[attr-defined]
+                for product in form.fields["product"].queryset
             ]
             context["digipoort_common_name"] = digipoort_common_name(self.subscriber)
         return context
@@ -258,7 +258,7 @@ class ServerOrderWizard(PortalWizardView):
         return []
 
     def _allow_ecdsa(self, form: object) -> bool:
-        products = form.fields["product"].queryset  # type: ignore[attr-defined]
+        products = form.fields["product"].queryset
         return any(product.allows_ecdsa for product in products)
 
     def summary(self) -> dict[str, object]:

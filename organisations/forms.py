@@ -99,7 +99,8 @@ class ManagerDeactivateForm(PortalForm):
         self.fields["successor"].queryset = successors
 
     def clean(self) -> dict[str, object]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         transfer = data.get("transfer")
         if transfer == Transfer.EXISTING and not data.get("successor"):
             self.add_error("successor", _("Kies de Certificaatbeheerder die het beheer overneemt."))

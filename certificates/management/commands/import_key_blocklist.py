@@ -68,7 +68,7 @@ def _import(path: Path) -> tuple[int, int]:
 def _open(path: Path) -> BinaryIO:
     with path.open("rb") as probe:
         compressed = probe.read(len(_XZ_MAGIC)) == _XZ_MAGIC
-    return lzma.open(path) if compressed else path.open("rb")  # type: ignore[return-value]
+    return lzma.open(path) if compressed else path.open("rb")  # type: ignore[return-value]  # LZMAFile reads bytes as BinaryIO does; typeshed types it BufferedIOBase
 
 
 def _records(path: Path, stream: BinaryIO) -> Iterator[tuple[str, int]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from certificates.models import Certificate, Kind, Product, Status
+from certificates.models import Certificate, CertificateQuerySet, Kind, Product, Status
 from organisations.models import Person, Subscriber
 
 # Sort keys of the overview's column headings (manual §3.1).
@@ -57,11 +57,11 @@ def server_certificates(
 
 
 def _for_person(
-    certificates: QuerySet[Certificate],
+    certificates: CertificateQuerySet,
     *,
     requested_by: Person | None,
     managed_by: Person | None,
-) -> QuerySet[Certificate]:
+) -> CertificateQuerySet:
     if requested_by is not None:
         certificates = certificates.filter(requested_by=requested_by)
     if managed_by is not None:

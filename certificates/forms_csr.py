@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from certificates.csr import MAX_SANS, CsrExpectations, is_host_name, within_domains
@@ -60,12 +61,19 @@ class CsrAssistantForm(PortalForm):
     def __init__(self, *args: Any, subscriber: Subscriber, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.subscriber = subscriber
-        # certSIGN OV needs L and ST, which the registration does not hold.
-        self.fields["product"].queryset = Product.objects.filter(
+        product = self.fields["product"]
+        assert isinstance(product, forms.ModelChoiceField)
+        product.queryset = self.products()
+        product.initial = DEFAULT_PRODUCT
+        self.config = ""
+
+    @staticmethod
+    def products() -> QuerySet[Product]:
+        """The products the assistant offers: certSIGN OV needs L and ST, which the
+        registration does not hold."""
+        return Product.objects.filter(
             kind=Kind.SERVER, active=True, requires_locality=False
         ).order_by("name")
-        self.fields["product"].initial = DEFAULT_PRODUCT
-        self.config = ""
 
     def clean_host_names(self) -> list[str]:
         names = [

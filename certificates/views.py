@@ -31,7 +31,7 @@ from certificates.selectors import (
 )
 from certificates.services import RevocationNotPossible, revocation_request_create
 from orders.selectors import renewals_submitted
-from organisations.authorisation import Action, action_required
+from organisations.authorisation import Action, PersonRequest, action_required
 from organisations.selectors import PersonReport, person_report
 from portal.access import person_required
 
@@ -79,7 +79,7 @@ def _report_filters(report: PersonReport | None) -> dict[str, object]:
 
 @require_GET
 @person_required
-def server_list(request: HttpRequest) -> HttpResponse:
+def server_list(request: PersonRequest) -> HttpResponse:
     form = ServerCertificateFilterForm(request.GET or None)
     report = person_report(subscriber=request.person.subscriber, params=request.GET)
     certificates = server_certificates(
@@ -123,7 +123,7 @@ def _card_kind(kind: str) -> tuple[Kind, str, str]:
 
 @require_GET
 @person_required
-def card_list(request: HttpRequest, kind: str) -> HttpResponse:
+def card_list(request: PersonRequest, kind: str) -> HttpResponse:
     """Persoons, Groeps and eSeal overviews (manual §4.1, §5, §6)."""
     card_kind, title, heading = _card_kind(kind)
     form = CardFilterForm(request.GET or None)
@@ -149,7 +149,7 @@ def card_list(request: HttpRequest, kind: str) -> HttpResponse:
 
 @require_GET
 @person_required
-def card_detail(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+def card_detail(request: PersonRequest, kind: str, pk: int) -> HttpResponse:
     """Detailgegevens: the card and every certificate on it (manual §4.1)."""
     card_kind, _title, _heading = _card_kind(kind)
     certificate = certificate_for_subscriber(
@@ -170,7 +170,7 @@ def card_detail(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
 
 @require_GET
 @person_required
-def server_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def server_detail(request: PersonRequest, pk: int) -> HttpResponse:
     certificate = certificate_for_subscriber(
         subscriber=request.person.subscriber, pk=pk, kind=Kind.SERVER
     )
@@ -195,7 +195,7 @@ def _open_revocation(certificate: Certificate) -> RevocationRequest | None:
 
 @require_http_methods(["GET", "POST"])
 @action_required(Action.REVOKE)
-def certificate_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+def certificate_revoke(request: PersonRequest, pk: int) -> HttpResponse:
     """ "Intrekken" (manual §3.1): a revocation request for the back office."""
     certificate = certificate_for_subscriber(
         subscriber=request.person.subscriber, pk=pk, kind=Kind.SERVER
@@ -250,7 +250,7 @@ DOWNLOADS = {
 
 @require_GET
 @person_required
-def certificate_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+def certificate_download(request: PersonRequest, pk: int, fmt: str) -> HttpResponse:
     """PEM, DER, the full chain as PEM (leaf, issuing CA, root), or PKCS#7 with the chain."""
     if fmt not in DOWNLOADS:
         raise Http404
@@ -270,7 +270,7 @@ def _iso(value: object) -> str:
 
 @require_GET
 @action_required(Action.EXPORT)
-def server_csv(request: HttpRequest) -> StreamingHttpResponse:
+def server_csv(request: PersonRequest) -> StreamingHttpResponse:
     """Exactly the filtered list of the overview, every page, streamed."""
     filters = ServerCertificateFilterForm(request.GET or None).filters()
     subscriber = request.person.subscriber

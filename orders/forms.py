@@ -44,6 +44,18 @@ PRODUCT_EXPLANATIONS = {
 }
 
 
+class ManagerChoiceField(forms.ModelChoiceField):
+    """A certificate manager as "Surname, Given name (CB1234567)"."""
+
+    def label_from_instance(self, obj: Person) -> str:
+        return f"{obj.surname}, {obj.given_name} ({obj.manager_number})"
+
+
+class ProductChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Product) -> str:
+        return obj.name
+
+
 class EmptyStepForm(PortalForm):
     """Steps that only show data: 1. Contactpersoon and 4. Controle."""
 
@@ -60,7 +72,7 @@ class ManagerForm(PortalForm):
         widget=forms.RadioSelect,
         initial=EXISTING,
     )
-    manager = forms.ModelChoiceField(
+    manager = ManagerChoiceField(
         label=_("Certificaatbeheerder"),
         queryset=Person.objects.none(),
         required=False,
@@ -83,10 +95,9 @@ class ManagerForm(PortalForm):
     def __init__(self, *args: Any, subscriber: Subscriber, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         managers = certificate_managers(subscriber=subscriber)
-        self.fields["manager"].queryset = managers
-        self.fields["manager"].label_from_instance = lambda person: (
-            f"{person.surname}, {person.given_name} ({person.manager_number})"
-        )
+        manager = self.fields["manager"]
+        assert isinstance(manager, forms.ModelChoiceField)
+        manager.queryset = managers
         if not managers.exists():
             self.fields["choice"].initial = self.NEW
 
@@ -110,7 +121,7 @@ class CertificateForm(PortalForm):
     # what reaches the certificate is the CSR's subject, checked by certificates/csr.py.
     invisible_characters_allowed = ("csr",)
 
-    product = forms.ModelChoiceField(
+    product = ProductChoiceField(
         label=_("De aanvraag betreft een"),
         queryset=Product.objects.none(),
         empty_label=None,
@@ -149,17 +160,18 @@ class CertificateForm(PortalForm):
         self.fixed_product = fixed_product
         self.fixed_common_name = fixed_common_name
         self.checked_csr: CheckedCsr | None = None
+        product = self.fields["product"]
+        assert isinstance(product, forms.ModelChoiceField)
         if fixed_product is not None:
             # A renewal keeps its product: a posted value is ignored.
-            self.fields["product"].queryset = Product.objects.filter(pk=fixed_product.pk)
-            self.fields["product"].initial = fixed_product.pk
-            self.fields["product"].disabled = True
+            product.queryset = Product.objects.filter(pk=fixed_product.pk)
+            product.initial = fixed_product.pk
+            product.disabled = True
         else:
             products = orderable_products(family=family)
-            self.fields["product"].queryset = products
+            product.queryset = products
             if len(products) == 1:
-                self.fields["product"].initial = products[0].pk
-        self.fields["product"].label_from_instance = lambda product: product.name
+                product.initial = products[0].pk
 
     def _csr_bytes(self) -> bytes | str | None:
         upload: UploadedFile | None = self.cleaned_data.get("csr_file")

@@ -37,7 +37,7 @@ from orders.services import (
     RenewalAlreadyOpen,
     order_place,
 )
-from organisations.authorisation import Action, denied, refusal
+from organisations.authorisation import Action, PersonRequest, denied, refusal
 from portal.access import person_required
 
 STEPS = [
@@ -81,7 +81,7 @@ class ServerOrderWizard(PortalWizardView):
     certificate: Certificate | None = None
     action = Action.ORDER
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def dispatch(self, request: PersonRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         reason = refusal(request.person, self.action)
         if reason is not None:
             return denied(request, reason)

@@ -46,7 +46,9 @@ class ManagerChangeChoiceForm(PortalForm):
 
     def __init__(self, *args: Any, managers: QuerySet[Person], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["manager"].queryset = managers
+        manager = self.fields["manager"]
+        assert isinstance(manager, forms.ModelChoiceField)
+        manager.queryset = managers
 
 
 class ManagerDataForm(PortalForm):
@@ -96,7 +98,9 @@ class ManagerDeactivateForm(PortalForm):
 
     def __init__(self, *args: Any, successors: QuerySet[Person], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["successor"].queryset = successors
+        successor = self.fields["successor"]
+        assert isinstance(successor, forms.ModelChoiceField)
+        successor.queryset = successors
 
     def clean(self) -> dict[str, object]:
         super().clean()

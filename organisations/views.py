@@ -14,6 +14,7 @@ from organisations import services
 from organisations.authorisation import (
     DENIED_MESSAGES,
     Action,
+    PersonRequest,
     action_required,
     allowed,
     may_change_registration,
@@ -30,7 +31,7 @@ from portal.access import person_required
 
 @require_GET
 @person_required
-def organisation(request: HttpRequest) -> HttpResponse:
+def organisation(request: PersonRequest) -> HttpResponse:
     person = request.person
     subscriber = person.subscriber
     return render(
@@ -46,7 +47,7 @@ def organisation(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _active_manager(request: HttpRequest, pk: int) -> Person:
+def _active_manager(request: PersonRequest, pk: int) -> Person:
     """One of the logged-in person's active managers, or 404 (anyone else's is not found)."""
     manager = active_managers(subscriber=request.person.subscriber).filter(pk=pk).first()
     if manager is None:
@@ -69,7 +70,7 @@ def _done(request: HttpRequest, message: str) -> HttpResponse:
 
 @require_GET
 @action_required(Action.CHANGE_MANAGERS)
-def manager_change(request: HttpRequest) -> HttpResponse:
+def manager_change(request: PersonRequest) -> HttpResponse:
     """Step 1 of "Wijzigen Certificaatbeheerders": which manager, which change."""
     managers = active_managers(subscriber=request.person.subscriber)
     if not managers.exists():
@@ -87,7 +88,7 @@ def manager_change(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @action_required(Action.CHANGE_MANAGERS)
-def manager_update(request: HttpRequest, pk: int) -> HttpResponse:
+def manager_update(request: PersonRequest, pk: int) -> HttpResponse:
     """ "Gegevens wijzigen" of one active manager (manual §7.3)."""
     manager = _active_manager(request, pk)
     if request.method == "POST":
@@ -120,7 +121,7 @@ def manager_update(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @action_required(Action.CHANGE_MANAGERS)
-def manager_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
+def manager_deactivate(request: PersonRequest, pk: int) -> HttpResponse:
     """Deactivate one active manager with the "Overdracht beheer" (manual §7.3)."""
     manager = _active_manager(request, pk)
     successors = active_managers(subscriber=request.person.subscriber).exclude(pk=manager.pk)

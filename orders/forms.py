@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from certificates.csr import MAX_CSR_BYTES, CheckedCsr, CsrExpectations, CsrRejected, csr_check
@@ -162,16 +163,18 @@ class CertificateForm(PortalForm):
         self.checked_csr: CheckedCsr | None = None
         product = self.fields["product"]
         assert isinstance(product, forms.ModelChoiceField)
+        # The products this form offers (a renewal: only its own).
+        self.offered: QuerySet[Product]
         if fixed_product is not None:
             # A renewal keeps its product: a posted value is ignored.
-            product.queryset = Product.objects.filter(pk=fixed_product.pk)
+            self.offered = Product.objects.filter(pk=fixed_product.pk)
             product.initial = fixed_product.pk
             product.disabled = True
         else:
-            products = orderable_products(family=family)
-            product.queryset = products
-            if len(products) == 1:
-                product.initial = products[0].pk
+            self.offered = orderable_products(family=family)
+            if len(self.offered) == 1:
+                product.initial = self.offered[0].pk
+        product.queryset = self.offered
 
     def _csr_bytes(self) -> bytes | str | None:
         upload: UploadedFile | None = self.cleaned_data.get("csr_file")

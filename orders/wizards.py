@@ -13,6 +13,7 @@ from collections import OrderedDict
 from typing import Any
 
 from django.contrib import messages
+from django.forms import BaseForm
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -22,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from certificates.csr import digipoort_common_name
-from certificates.models import Certificate, Kind, Status
+from certificates.models import Certificate, Kind, Product, Status
 from certificates.selectors import certificate_for_subscriber
 from certificates.x509_fields import oneline_dn, serial_hex
 from core.wizards import PortalWizardView
@@ -179,7 +180,7 @@ class ServerOrderWizard(PortalWizardView):
             }
         return {}
 
-    def fixed_product(self) -> object:
+    def fixed_product(self) -> Product | None:
         return None
 
     def fixed_common_name(self) -> str | None:
@@ -239,17 +240,18 @@ class ServerOrderWizard(PortalWizardView):
         if current in ("certificaat", "controle", "voorwaarden", "afronding"):
             context.update(self.summary())
         if current == "certificaat":
+            assert isinstance(form, forms.CertificateForm)
             if form.is_bound:
                 # What this very CSR says, or nothing when it was refused.
                 valid = form.is_valid()
-                context["csr"] = form.checked_csr.as_details() if valid else None
+                checked = form.checked_csr if valid else None
+                context["csr"] = checked.as_details() if checked is not None else None
             context["host_names"] = self.host_names()
             context["allow_ecdsa"] = self._allow_ecdsa(form)
             # What each product gives if ordered today (public ones: SC-081v3).
             today = timezone.now().date()
             context["product_offers"] = [
-                (product, product.validity_days_on(today))
-                for product in form.fields["product"].queryset
+                (product, product.validity_days_on(today)) for product in form.offered
             ]
             context["digipoort_common_name"] = digipoort_common_name(self.subscriber)
         return context
@@ -257,9 +259,8 @@ class ServerOrderWizard(PortalWizardView):
     def host_names(self) -> list[str]:
         return []
 
-    def _allow_ecdsa(self, form: object) -> bool:
-        products = form.fields["product"].queryset
-        return any(product.allows_ecdsa for product in products)
+    def _allow_ecdsa(self, form: forms.CertificateForm) -> bool:
+        return any(product.allows_ecdsa for product in form.offered)
 
     def summary(self) -> dict[str, object]:
         """What step 4 "Controle" shows, read from the stored steps."""
@@ -302,9 +303,15 @@ class ServerOrderWizard(PortalWizardView):
             self.storage.reset()
         return response
 
-    def done(self, form_list: object, form_dict: dict[str, object], **kwargs: Any) -> HttpResponse:
+    def done(
+        self, form_list: object, form_dict: dict[str, BaseForm], **kwargs: Any
+    ) -> HttpResponse:
         manager_data = form_dict["certificaatbeheerder"].cleaned_data
         certificate_form = form_dict["certificaat"]
+        declarations_form = form_dict["voorwaarden"]
+        assert isinstance(certificate_form, forms.CertificateForm)
+        assert isinstance(declarations_form, forms.DeclarationsForm)
+        assert certificate_form.checked_csr is not None  # the form is valid: its CSR passed
         manager = new_manager = None
         if manager_data["choice"] == forms.ManagerForm.EXISTING:
             manager = manager_data["manager"]
@@ -322,7 +329,7 @@ class ServerOrderWizard(PortalWizardView):
                 product=certificate_form.cleaned_data["product"],
                 contact_person=self.request.person,
                 checked_csr=certificate_form.checked_csr,
-                declarations=form_dict["voorwaarden"].accepted(),
+                declarations=declarations_form.accepted(),
                 manager=manager,
                 new_manager=new_manager,
                 login_certificate=login_certificate_data(self.request),
@@ -356,6 +363,7 @@ class RenewalWizard(ServerOrderWizard):
     """Verlengen: everything prefilled from the certificate, CN and product fixed (manual §3.2)."""
 
     action = Action.RENEW
+    certificate: Certificate  # set by setup_order before anything else runs
 
     def setup_order(self, *, pk: int) -> HttpResponse | None:
         certificate = certificate_for_subscriber(
@@ -373,7 +381,7 @@ class RenewalWizard(ServerOrderWizard):
     def get_prefix(self, request: HttpRequest, *args: Any, **kwargs: Any) -> str:
         return f"renewal-{self.certificate.pk}"
 
-    def fixed_product(self) -> object:
+    def fixed_product(self) -> Product | None:
         return self.certificate.product
 
     def fixed_common_name(self) -> str | None:

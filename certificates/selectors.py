@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
@@ -16,6 +18,19 @@ SERVER_SORTS = {
     "from": "not_before",
     "expiry": "not_after",
 }
+
+
+class OverviewFilters(TypedDict):
+    """Keyword arguments of the certificate selectors from an overview's filter form."""
+
+    status: str
+    name_part: str
+    sort: str
+    descending: bool
+
+
+class ServerOverviewFilters(OverviewFilters):
+    product: str
 
 
 def server_products() -> QuerySet[Product]:

@@ -32,7 +32,7 @@ from certificates.selectors import (
 from certificates.services import RevocationNotPossible, revocation_request_create
 from orders.selectors import renewals_submitted
 from organisations.authorisation import Action, PersonRequest, action_required
-from organisations.selectors import PersonReport, person_report
+from organisations.selectors import PersonFilter, PersonReport, person_report
 from portal.access import person_required
 
 
@@ -73,7 +73,7 @@ REPORT_NOUNS = {
 }
 
 
-def _report_filters(report: PersonReport | None) -> dict[str, object]:
+def _report_filters(report: PersonReport | None) -> PersonFilter:
     return report.filters() if report is not None else {}
 
 
@@ -274,10 +274,10 @@ def server_csv(request: PersonRequest) -> StreamingHttpResponse:
     """Exactly the filtered list of the overview, every page, streamed."""
     filters = ServerCertificateFilterForm(request.GET or None).filters()
     subscriber = request.person.subscriber
-    filters.update(_report_filters(person_report(subscriber=subscriber, params=request.GET)))
+    report = person_report(subscriber=subscriber, params=request.GET)
     status_labels = dict(Status.choices)
     rows = (
-        server_certificates(subscriber=subscriber, **filters)
+        server_certificates(subscriber=subscriber, **filters, **_report_filters(report))
         .values_list(
             "product__short_name",
             "status_code",

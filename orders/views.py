@@ -13,7 +13,7 @@ from certificates.models import Certificate, Kind, Status
 from certificates.selectors import certificate_for_subscriber
 from orders.emails import order_form_filename
 from orders.forms import RenewalStartForm
-from orders.models import OrderDocuments
+from orders.models import Order, OrderDocuments
 from orders.selectors import order_for_subscriber, orders_for_subscriber, renewals_submitted
 from orders.wizards import SESSION_RENEWAL_CONFIRMED
 from organisations.authorisation import Action, PersonRequest, action_required
@@ -78,7 +78,7 @@ def order_detail(request: PersonRequest, reference: str) -> HttpResponse:
     return render(request, "orders/order_detail.html", context)
 
 
-def _with_documents(order: object) -> dict[str, object]:
+def _with_documents(order: Order) -> dict[str, object]:
     return {
         "order": order,
         "documents_ready": OrderDocuments.objects.filter(order=order).exists(),

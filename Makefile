@@ -78,9 +78,12 @@ run-tls: install pki
 test: install system-deps
 	$(PY) -m pytest
 
-# Everything but the end-to-end tests (no nginx, no Chromium): the quick loop.
+# Everything but the end-to-end tests (no nginx, no Chromium): the quick loop, on
+# every core (pytest-xdist; each worker has its own test database and demo PKI).
+# TEST_WORKERS=0 runs it in one process.
+TEST_WORKERS ?= auto
 test-fast: install
-	$(PY) -m pytest -m "not e2e"
+	$(PY) -m pytest -m "not e2e" -n $(TEST_WORKERS)
 
 lint: install
 	$(VENV)/bin/ruff check .

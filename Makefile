@@ -14,7 +14,7 @@ TLS_PORT ?= 8443
 SYSTEM_PACKAGES := nginx chromium gettext fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 \
 	libharfbuzz-subset0 poppler-utils libnss3-tools xmlsec1
 
-.PHONY: install system-deps pki run run-tls test lint format bench messages clean
+.PHONY: install system-deps pki run run-tls test test-fast lint format bench messages clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -78,10 +78,19 @@ run-tls: install pki
 test: install system-deps
 	$(PY) -m pytest
 
-# ruff, then the layers between the apps (README "Layout", contracts in pyproject.toml).
+# Everything but the end-to-end tests (no nginx, no Chromium): the quick loop, on
+# every core (pytest-xdist; each worker has its own test database and demo PKI).
+# TEST_WORKERS=0 runs it in one process.
+TEST_WORKERS ?= auto
+test-fast: install
+	$(PY) -m pytest -m "not e2e" -n $(TEST_WORKERS)
+
+# ruff, mypy on the core apps, then the layers between the apps (README "Layout",
+# contracts in pyproject.toml).
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 
 format: install

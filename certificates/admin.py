@@ -88,7 +88,7 @@ class RevocationStateFilter(WorkQueueStateFilter):
 
 
 @admin.register(RevocationRequest)
-class RevocationRequestAdmin(WorkQueueAdmin):
+class RevocationRequestAdmin(WorkQueueAdmin[RevocationRequest]):
     """The queue of revocation requests, oldest first; executing or declining goes through
     ``certificates.revocation`` (manual §3.1 "Intrekken")."""
 
@@ -248,7 +248,7 @@ class RevocationRequestAdmin(WorkQueueAdmin):
     def _decline(
         self, request: HttpRequest, rows: list[RevocationRequest], action: str = ""
     ) -> TemplateResponse | None:
-        note, page = self.note_page(
+        note = self.note_page(
             request,
             rows,
             title=_("Intrekkingsverzoek afwijzen"),
@@ -256,8 +256,8 @@ class RevocationRequestAdmin(WorkQueueAdmin):
             submit_label=_("Afwijzen"),
             action=action,
         )
-        if page is not None:
-            return page
+        if isinstance(note, TemplateResponse):
+            return note
         self.decide_each(
             request,
             rows,

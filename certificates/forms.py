@@ -1,11 +1,23 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django import forms
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from certificates.models import RevocationReason, Status
-from certificates.selectors import CARD_SORTS, SERVER_SORTS, server_products
+from certificates.selectors import (
+    CARD_SORTS,
+    SERVER_SORTS,
+    OverviewFilters,
+    ServerOverviewFilters,
+    server_products,
+)
 from core.forms import PortalForm
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 PAGE_SIZES = [10, 25, 50, 100]
 DEFAULT_PAGE_SIZE = 25
@@ -19,7 +31,7 @@ class OverviewFilterForm(PortalForm):
     """
 
     sorts: dict[str, str] = {}
-    search_label = ""
+    search_label: StrOrPromise = ""
 
     status = forms.ChoiceField(
         label=_("Status"),
@@ -41,19 +53,21 @@ class OverviewFilterForm(PortalForm):
         initial=DEFAULT_PAGE_SIZE,
     )
 
-    def __init__(self, data: object = None, *args: object, **kwargs: object) -> None:
+    def __init__(self, data: QueryDict | None = None, *args: Any, **kwargs: Any) -> None:
         if data is not None:
             # Missing filters mean their defaults, also in the rendered form.
-            data = data.copy()  # type: ignore[attr-defined]
+            data = data.copy()
             for name in ("status", "per_page"):
                 if not data.get(name):
                     data[name] = self.base_fields[name].initial
         super().__init__(data, *args, **kwargs)
-        self.fields["sort"].choices = [(k, k) for k in self.sorts]
+        sort = self.fields["sort"]
+        assert isinstance(sort, forms.ChoiceField)
+        sort.choices = [(k, k) for k in self.sorts]
         self.fields["q"].label = self.search_label
         self.fields["q"].widget.attrs["placeholder"] = self.search_label
 
-    def filters(self) -> dict[str, object]:
+    def filters(self) -> OverviewFilters:
         data = self.cleaned_data if self.is_valid() else {}
         return {
             "status": data.get("status") or Status.VALID,
@@ -77,13 +91,15 @@ class ServerCertificateFilterForm(OverviewFilterForm):
     type = forms.ChoiceField(label=_("Type"), required=False)
     field_order = ["type", "status", "q"]
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["type"].choices = [("", _("Alles"))] + [
+        product_type = self.fields["type"]
+        assert isinstance(product_type, forms.ChoiceField)
+        product_type.choices = [("", _("Alles"))] + [
             (p.code, p.short_name) for p in server_products()
         ]
 
-    def filters(self) -> dict[str, object]:
+    def filters(self) -> ServerOverviewFilters:
         data = self.cleaned_data if self.is_valid() else {}
         return {"product": data.get("type") or "", **super().filters()}
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from certificates.csr import MAX_SANS, CsrExpectations, is_host_name, within_domains
@@ -56,15 +58,22 @@ class CsrAssistantForm(PortalForm):
         ),
     )
 
-    def __init__(self, *args: object, subscriber: Subscriber, **kwargs: object) -> None:
+    def __init__(self, *args: Any, subscriber: Subscriber, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.subscriber = subscriber
-        # certSIGN OV needs L and ST, which the registration does not hold.
-        self.fields["product"].queryset = Product.objects.filter(
+        product = self.fields["product"]
+        assert isinstance(product, forms.ModelChoiceField)
+        product.queryset = self.products()
+        product.initial = DEFAULT_PRODUCT
+        self.config = ""
+
+    @staticmethod
+    def products() -> QuerySet[Product]:
+        """The products the assistant offers: certSIGN OV needs L and ST, which the
+        registration does not hold."""
+        return Product.objects.filter(
             kind=Kind.SERVER, active=True, requires_locality=False
         ).order_by("name")
-        self.fields["product"].initial = DEFAULT_PRODUCT
-        self.config = ""
 
     def clean_host_names(self) -> list[str]:
         names = [
@@ -106,7 +115,8 @@ class CsrAssistantForm(PortalForm):
         return names
 
     def clean(self) -> dict[str, object]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         product: Product | None = cleaned.get("product")
         names: list[str] | None = cleaned.get("host_names")
         if product is None or names is None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from django import forms
 from django.db import transaction
@@ -213,12 +214,15 @@ class ManagerDeactivateForm(PortalForm):
 
     NEW_MANAGER_FIELDS = ("given_name", "surname", "email", "phone")
 
-    def __init__(self, *args: object, successors: QuerySet[Person], **kwargs: object) -> None:
+    def __init__(self, *args: Any, successors: QuerySet[Person], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["successor"].queryset = successors
+        successor = self.fields["successor"]
+        assert isinstance(successor, forms.ModelChoiceField)
+        successor.queryset = successors
 
     def clean(self) -> dict[str, object]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         transfer = data.get("transfer")
         if transfer == Transfer.EXISTING and not data.get("successor"):
             self.add_error("successor", _("Kies de Certificaatbeheerder die het beheer overneemt."))

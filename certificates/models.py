@@ -35,6 +35,10 @@ class Status(models.TextChoices):
     REVOKED = "revoked", _("Ingetrokken")
 
 
+# For annotations inside Certificate, where ``Status`` names the class attribute.
+CertificateStatus = Status
+
+
 class RevocationReason(models.TextChoices):
     # RFC 5280 §5.3.1 reason codes, by their cryptography ReasonFlags value.
     UNSPECIFIED = "unspecified", _("Niet gespecificeerd")
@@ -363,7 +367,7 @@ class Certificate(models.Model):
     def __str__(self) -> str:
         return self.common_name or self.subject
 
-    def status_at(self, now: datetime) -> Status:
+    def status_at(self, now: datetime) -> CertificateStatus:
         if self.revoked_at is not None:
             return Status.REVOKED
         if self.not_after <= now:
@@ -371,7 +375,7 @@ class Certificate(models.Model):
         return Status.VALID
 
     @property
-    def status(self) -> Status:
+    def status(self) -> CertificateStatus:
         return self.status_at(timezone.now())
 
     @property

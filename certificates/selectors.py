@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from certificates.models import Certificate, Kind, Product, RevocationRequest, Status
+from certificates.models import (
+    Certificate,
+    CertificateQuerySet,
+    Kind,
+    Product,
+    RevocationRequest,
+    Status,
+)
 from organisations.models import Person, Subscriber
 
 # Sort keys of the overview's column headings (manual §3.1).
@@ -16,6 +25,19 @@ SERVER_SORTS = {
     "from": "not_before",
     "expiry": "not_after",
 }
+
+
+class OverviewFilters(TypedDict):
+    """Keyword arguments of the certificate selectors from an overview's filter form."""
+
+    status: str
+    name_part: str
+    sort: str
+    descending: bool
+
+
+class ServerOverviewFilters(OverviewFilters):
+    product: str
 
 
 def server_products() -> QuerySet[Product]:
@@ -57,11 +79,11 @@ def server_certificates(
 
 
 def _for_person(
-    certificates: QuerySet[Certificate],
+    certificates: CertificateQuerySet,
     *,
     requested_by: Person | None,
     managed_by: Person | None,
-) -> QuerySet[Certificate]:
+) -> CertificateQuerySet:
     if requested_by is not None:
         certificates = certificates.filter(requested_by=requested_by)
     if managed_by is not None:

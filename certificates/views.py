@@ -32,8 +32,9 @@ from certificates.selectors import (
 )
 from certificates.services import RevocationNotPossible, revocation_request_create
 from core.access import person_required
-from organisations.authorisation import Action, action_required
+from organisations.authorisation import Action, PersonRequest, action_required
 from organisations.selectors import (
+    PersonFilter,
     PersonReport,
     active_manager,
     active_managers,
@@ -80,13 +81,13 @@ REPORT_NOUNS = {
 }
 
 
-def _report_filters(report: PersonReport | None) -> dict[str, object]:
+def _report_filters(report: PersonReport | None) -> PersonFilter:
     return report.filters() if report is not None else {}
 
 
 @require_GET
 @person_required
-def server_list(request: HttpRequest) -> HttpResponse:
+def server_list(request: PersonRequest) -> HttpResponse:
     form = ServerCertificateFilterForm(request.GET or None)
     report = person_report(subscriber=request.person.subscriber, params=request.GET)
     certificates = server_certificates(
@@ -130,7 +131,7 @@ def _card_kind(kind: str) -> tuple[Kind, str, str]:
 
 @require_GET
 @person_required
-def card_list(request: HttpRequest, kind: str) -> HttpResponse:
+def card_list(request: PersonRequest, kind: str) -> HttpResponse:
     """Persoons, Groeps and eSeal overviews (manual §4.1, §5, §6)."""
     card_kind, title, heading = _card_kind(kind)
     form = CardFilterForm(request.GET or None)
@@ -156,7 +157,7 @@ def card_list(request: HttpRequest, kind: str) -> HttpResponse:
 
 @require_GET
 @person_required
-def card_detail(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+def card_detail(request: PersonRequest, kind: str, pk: int) -> HttpResponse:
     """Detailgegevens: the card and every certificate on it (manual §4.1)."""
     card_kind, _title, _heading = _card_kind(kind)
     certificate = certificate_for_subscriber(
@@ -177,7 +178,7 @@ def card_detail(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @action_required(Action.REVOKE)
-def certificate_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+def certificate_revoke(request: PersonRequest, pk: int) -> HttpResponse:
     """ "Intrekken" (manual §3.1): a revocation request for the back office."""
     certificate = certificate_for_subscriber(
         subscriber=request.person.subscriber, pk=pk, kind=Kind.SERVER
@@ -232,7 +233,7 @@ DOWNLOADS = {
 
 @require_GET
 @person_required
-def certificate_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+def certificate_download(request: PersonRequest, pk: int, fmt: str) -> HttpResponse:
     """PEM, DER, the full chain as PEM (leaf, issuing CA, root), or PKCS#7 with the chain."""
     if fmt not in DOWNLOADS:
         raise Http404
@@ -247,19 +248,19 @@ def certificate_download(request: HttpRequest, pk: int, fmt: str) -> HttpRespons
 
 def _iso(value: object) -> str:
     """ISO 8601 date in the portal's time zone, as the overview shows it."""
-    return timezone.localdate(value).isoformat() if value is not None else ""  # type: ignore[arg-type]
+    return timezone.localdate(value).isoformat() if value is not None else ""
 
 
 @require_GET
 @action_required(Action.EXPORT)
-def server_csv(request: HttpRequest) -> StreamingHttpResponse:
+def server_csv(request: PersonRequest) -> StreamingHttpResponse:
     """Exactly the filtered list of the overview, every page, streamed."""
     filters = ServerCertificateFilterForm(request.GET or None).filters()
     subscriber = request.person.subscriber
-    filters.update(_report_filters(person_report(subscriber=subscriber, params=request.GET)))
+    report = person_report(subscriber=subscriber, params=request.GET)
     status_labels = dict(Status.choices)
     rows = (
-        server_certificates(subscriber=subscriber, **filters)
+        server_certificates(subscriber=subscriber, **filters, **_report_filters(report))
         .values_list(
             "product__short_name",
             "status_code",
@@ -330,7 +331,7 @@ def server_csv(request: HttpRequest) -> StreamingHttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @action_required(Action.CHANGE_MANAGERS)
-def manager_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
+def manager_deactivate(request: PersonRequest, pk: int) -> HttpResponse:
     """Deactivate one active manager with the "Overdracht beheer" (manual §7.3); an
     organisation page (organisations/urls.py has the others) that hands over certificates."""
     manager = active_manager(subscriber=request.person.subscriber, pk=pk)

@@ -8,7 +8,7 @@ private key never leaves the browser.
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
@@ -16,9 +16,10 @@ from django.views.decorators.http import require_GET
 from certificates.csr import digipoort_common_name
 from certificates.forms_csr import CsrAssistantForm
 from core.access import person_required
+from organisations.authorisation import PersonRequest
 
 
-def _form(request: HttpRequest) -> CsrAssistantForm:
+def _form(request: PersonRequest) -> CsrAssistantForm:
     # A link with only ?product=… (from the order form) preselects the product
     # without showing "fill in a host name" before anything was typed.
     subscriber = request.person.subscriber
@@ -30,10 +31,10 @@ def _form(request: HttpRequest) -> CsrAssistantForm:
 
 @require_GET
 @person_required
-def csr_assistant(request: HttpRequest) -> HttpResponse:
+def csr_assistant(request: PersonRequest) -> HttpResponse:
     form = _form(request)
     valid = form.is_bound and form.is_valid()
-    product = form.fields["product"].queryset.filter(code=form["product"].value()).first()
+    product = form.products().filter(code=form["product"].value()).first()
     if valid:
         host_names = form.cleaned_data["host_names"]
     elif product is not None and product.common_name_from_oin:
@@ -56,7 +57,7 @@ def csr_assistant(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @person_required
-def csr_assistant_cnf(request: HttpRequest) -> HttpResponse:
+def csr_assistant_cnf(request: PersonRequest) -> HttpResponse:
     """The config file as a download; with invalid input, the page with the errors."""
     form = _form(request)
     if not (form.is_bound and form.is_valid()):

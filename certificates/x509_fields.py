@@ -6,19 +6,22 @@ import hashlib
 from dataclasses import dataclass
 
 from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-from cryptography.x509.oid import ExtensionOID, NameOID
+from cryptography.x509.oid import NameOID
 
 # subjectAltName otherName carrying the UZI/PKIoverheid identity string
 # (AORTA seed, table AORTA.STK.t3120).
 UZI_OTHERNAME_OID = x509.ObjectIdentifier("2.5.5.5")
 
 
-def spki_sha256(public_key: x509.Certificate | x509.CertificateSigningRequest | object) -> str:
+def spki_sha256(
+    public_key: x509.Certificate | x509.CertificateSigningRequest | CertificatePublicKeyTypes,
+) -> str:
     """SHA-256 over the DER SubjectPublicKeyInfo: the key-reuse fingerprint."""
     if isinstance(public_key, (x509.Certificate, x509.CertificateSigningRequest)):
         public_key = public_key.public_key()
-    der = public_key.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)  # type: ignore[attr-defined]
+    der = public_key.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
     return hashlib.sha256(der).hexdigest()
 
 
@@ -73,9 +76,7 @@ def subject_fields(name: x509.Name) -> SubjectFields:
 def subject_alt_names(certificate: x509.Certificate) -> list[str]:
     """DNS names and IP addresses, in certificate order."""
     try:
-        san = certificate.extensions.get_extension_for_oid(
-            ExtensionOID.SUBJECT_ALTERNATIVE_NAME
-        ).value
+        san = certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     except x509.ExtensionNotFound:
         return []
     names = [str(v) for v in san.get_values_for_type(x509.DNSName)]
@@ -91,9 +92,7 @@ def uzi_number(certificate: x509.Certificate) -> str | None:
     The value is an IA5String (DER tag 0x16); anything else is not a UZI name.
     """
     try:
-        san = certificate.extensions.get_extension_for_oid(
-            ExtensionOID.SUBJECT_ALTERNATIVE_NAME
-        ).value
+        san = certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     except (x509.ExtensionNotFound, ValueError):
         return None
     for other in san.get_values_for_type(x509.OtherName):

@@ -60,7 +60,7 @@ def person_required(view: View) -> View:
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-        if request.person is None:
+        if getattr(request, "person", None) is None:
             return not_logged_in_response(request)
         return view(request, *args, **kwargs)
 
@@ -68,4 +68,4 @@ def person_required(view: View) -> View:
 
 
 def failure_for(request: HttpRequest) -> Failure:
-    return request.login_failure or Failure.NO_CERTIFICATE
+    return getattr(request, "login_failure", None) or Failure.NO_CERTIFICATE

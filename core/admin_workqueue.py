@@ -1,16 +1,18 @@
-"""The back office's work queues (issue 5): the state filter and the admin base that
-orders, change requests and revocation requests share."""
+"""The back office's work queues (issue 5): the state filter that defaults to what is
+open, the page that asks for a written reason, and running a decision on the ticked rows;
+orders, change requests and revocation requests share them."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
-from django.contrib.admin.views.main import SEARCH_VAR
+from django.contrib.admin.views.main import SEARCH_VAR, ChangeList
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import QuerySet
@@ -25,6 +27,12 @@ from django.utils.translation import gettext_lazy as _
 from core.admin_readonly import ReadOnlyAdmin
 from core.forms import PortalForm
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+
+QueuedModel = TypeVar("QueuedModel", bound=models.Model)
+
 
 class WorkQueueStateFilter(admin.SimpleListFilter):
     """The state filter of a work queue: without a choice it shows what is still open,
@@ -36,7 +44,7 @@ class WorkQueueStateFilter(admin.SimpleListFilter):
     states: type[models.TextChoices]
     open_states: tuple[str, ...]
 
-    def __init__(self, request: HttpRequest, *args: object) -> None:
+    def __init__(self, request: HttpRequest, *args: Any) -> None:
         super().__init__(request, *args)
         self.default = self.ALL if request.GET.get(SEARCH_VAR) else self.OPEN
 
@@ -52,7 +60,7 @@ class WorkQueueStateFilter(admin.SimpleListFilter):
             (self.ALL, _("Alle")),
         ]
 
-    def choices(self, changelist: object) -> Iterable[dict]:
+    def choices(self, changelist: ChangeList) -> Iterable[dict]:
         current = self.value() or self.default
         for lookup, title in self.lookup_choices:
             yield {
@@ -70,14 +78,14 @@ class WorkQueueStateFilter(admin.SimpleListFilter):
         return queryset
 
 
-class WorkQueueAdmin(ReadOnlyAdmin):
+class WorkQueueAdmin(ReadOnlyAdmin, Generic[QueuedModel]):
     """Rows change only through the back office's decisions (services that check the
     state and write the audit log): the admin shows them, never adds, edits or deletes."""
 
     def url_name(self, name: str) -> str:
         return f"{self.opts.app_label}_{self.opts.model_name}_{name}"
 
-    def decision_url(self, name: str, obj: models.Model) -> str:
+    def decision_url(self, name: str, obj: QueuedModel) -> str:
         return reverse(
             f"admin:{self.url_name(name)}", args=[obj.pk], current_app=self.admin_site.name
         )
@@ -97,8 +105,8 @@ class WorkQueueAdmin(ReadOnlyAdmin):
     def offered(
         self,
         request: HttpRequest,
-        obj: models.Model,
-        decisions: Iterable[tuple[str, str, Callable[[HttpRequest], bool], bool]],
+        obj: QueuedModel,
+        decisions: Iterable[tuple[StrOrPromise, str, Callable[[HttpRequest], bool], bool]],
     ) -> list[dict]:
         """The buttons of the detail page: (label, URL name, permission check, asks for a
         note). One that asks for a note is a link to its page, the others post at once."""
@@ -110,7 +118,7 @@ class WorkQueueAdmin(ReadOnlyAdmin):
 
     def decision_target(
         self, request: HttpRequest, object_id: str, allowed: Callable[[HttpRequest], bool]
-    ) -> models.Model:
+    ) -> QueuedModel:
         if not allowed(request):
             raise PermissionDenied
         return get_object_or_404(self.model, pk=unquote(object_id))
@@ -120,7 +128,7 @@ class WorkQueueAdmin(ReadOnlyAdmin):
         request: HttpRequest,
         object_id: str,
         allowed: Callable[[HttpRequest], bool],
-        decide: Callable[[models.Model], None],
+        decide: Callable[[QueuedModel], None],
     ) -> HttpResponse:
         """A detail-page button that decides at once: POST only, back to the detail page."""
         obj = self.decision_target(request, object_id, allowed)
@@ -129,7 +137,7 @@ class WorkQueueAdmin(ReadOnlyAdmin):
         decide(obj)
         return self.back_to(obj)
 
-    def back_to(self, obj: models.Model) -> HttpResponseRedirect:
+    def back_to(self, obj: QueuedModel) -> HttpResponseRedirect:
         return HttpResponseRedirect(self.decision_url("change", obj))
 
     def selected_rows(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
@@ -144,11 +152,11 @@ class WorkQueueAdmin(ReadOnlyAdmin):
     def decide_each(
         self,
         request: HttpRequest,
-        rows: Iterable[models.Model],
-        decide: Callable[[models.Model], object],
+        rows: Iterable[QueuedModel],
+        decide: Callable[[QueuedModel], object],
         *,
         refused: type[Exception],
-        refused_message: Callable[[models.Model], str],
+        refused_message: Callable[[QueuedModel], str],
         done_message: Callable[[int], str],
     ) -> None:
         """Run one decision per row; a row in the wrong state is a message, never a 500."""
@@ -167,13 +175,13 @@ class WorkQueueAdmin(ReadOnlyAdmin):
     def note_page(
         self,
         request: HttpRequest,
-        rows: list[models.Model],
+        rows: Sequence[QueuedModel],
         *,
-        title: str,
-        label: str,
-        submit_label: str,
+        title: StrOrPromise,
+        label: StrOrPromise,
+        submit_label: StrOrPromise,
         action: str = "",
-    ) -> tuple[str | None, TemplateResponse | None]:
+    ) -> str | TemplateResponse:
         """A decision that needs a written reason: the note, or the page asking for it.
 
         From the list (``action`` names the admin action) the page posts back to the
@@ -181,7 +189,7 @@ class WorkQueueAdmin(ReadOnlyAdmin):
         """
         form = NoteForm(request.POST if "apply" in request.POST else None, label=label)
         if form.is_valid():
-            return form.cleaned_data["note"], None
+            return form.cleaned_data["note"]
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -192,13 +200,13 @@ class WorkQueueAdmin(ReadOnlyAdmin):
             "action": action,
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
         }
-        return None, TemplateResponse(request, "admin/certificates/decision_note.html", context)
+        return TemplateResponse(request, "admin/certificates/decision_note.html", context)
 
 
 class NoteForm(PortalForm):
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 6, "cols": 80}), max_length=2000)
 
-    def __init__(self, *args: object, label: str, **kwargs: object) -> None:
+    def __init__(self, *args: Any, label: StrOrPromise, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["note"].label = label
 

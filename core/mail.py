@@ -29,7 +29,7 @@ def send_once(
     when there is nothing to send (yet). ``False`` when nothing was sent.
     """
     with transaction.atomic():
-        row = model.objects.select_for_update(of=("self",)).filter(pk=pk).first()
+        row = model._default_manager.select_for_update(of=("self",)).filter(pk=pk).first()
         if row is None or getattr(row, sent_field) is not None:
             return False
         message = build(row)

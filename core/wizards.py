@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
@@ -16,7 +18,7 @@ class PortalWizardView(SessionWizardView):
     or one whose condition is off for this person (issue 11, point 2).
     """
 
-    def post(self, *args: object, **kwargs: object) -> HttpResponse:
+    def post(self, *args: Any, **kwargs: Any) -> HttpResponse:
         posted = self.request.POST.get(f"{self.prefix}-current_step")
         if posted is not None and posted not in self.get_form_list():
             messages.error(

@@ -47,7 +47,7 @@ def order_checks(order: Order) -> list[str]:
                 subscriber=order.subscriber,
                 product=order.product,
                 # A renewal keeps its name, as the renewal wizard required.
-                common_name=order.renews.common_name if order.renews_id else None,
+                common_name=order.renews.common_name if order.renews is not None else None,
             ),
             reusable_spki=order.spki_sha256,
         )
@@ -57,7 +57,7 @@ def order_checks(order: Order) -> list[str]:
 
 
 @admin.register(Order)
-class OrderAdmin(WorkQueueAdmin):
+class OrderAdmin(WorkQueueAdmin[Order]):
     """The work queue: open orders, oldest first; the detail page for the decision."""
 
     list_display = [
@@ -235,7 +235,7 @@ class OrderAdmin(WorkQueueAdmin):
     def _reject(
         self, request: HttpRequest, orders: list[Order], action: str = ""
     ) -> TemplateResponse | None:
-        reason, page = self.note_page(
+        reason = self.note_page(
             request,
             orders,
             title=_("Bestelling afkeuren"),
@@ -243,8 +243,8 @@ class OrderAdmin(WorkQueueAdmin):
             submit_label=_("Afkeuren"),
             action=action,
         )
-        if page is not None:
-            return page
+        if isinstance(reason, TemplateResponse):
+            return reason
         self.decide_each(
             request,
             orders,

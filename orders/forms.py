@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from certificates.csr import MAX_CSR_BYTES, CheckedCsr, CsrExpectations, CsrRejected, csr_check
@@ -42,6 +45,18 @@ PRODUCT_EXPLANATIONS = {
 }
 
 
+class ManagerChoiceField(forms.ModelChoiceField):
+    """A certificate manager as "Surname, Given name (CB1234567)"."""
+
+    def label_from_instance(self, obj: Person) -> str:
+        return f"{obj.surname}, {obj.given_name} ({obj.manager_number})"
+
+
+class ProductChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Product) -> str:
+        return obj.name
+
+
 class EmptyStepForm(PortalForm):
     """Steps that only show data: 1. Contactpersoon and 4. Controle."""
 
@@ -58,7 +73,7 @@ class ManagerForm(PortalForm):
         widget=forms.RadioSelect,
         initial=EXISTING,
     )
-    manager = forms.ModelChoiceField(
+    manager = ManagerChoiceField(
         label=_("Certificaatbeheerder"),
         queryset=Person.objects.none(),
         required=False,
@@ -78,18 +93,18 @@ class ManagerForm(PortalForm):
         error_messages={"invalid": _("Vul een geldig telefoonnummer in, bijvoorbeeld 0612345678.")},
     )
 
-    def __init__(self, *args: object, subscriber: Subscriber, **kwargs: object) -> None:
+    def __init__(self, *args: Any, subscriber: Subscriber, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         managers = certificate_managers(subscriber=subscriber)
-        self.fields["manager"].queryset = managers
-        self.fields["manager"].label_from_instance = lambda person: (
-            f"{person.surname}, {person.given_name} ({person.manager_number})"
-        )
+        manager = self.fields["manager"]
+        assert isinstance(manager, forms.ModelChoiceField)
+        manager.queryset = managers
         if not managers.exists():
             self.fields["choice"].initial = self.NEW
 
     def clean(self) -> dict[str, object]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("choice") == self.EXISTING:
             if not data.get("manager"):
                 self.add_error("manager", _("Kies een certificaatbeheerder."))
@@ -107,7 +122,7 @@ class CertificateForm(PortalForm):
     # what reaches the certificate is the CSR's subject, checked by certificates/csr.py.
     invisible_characters_allowed = ("csr",)
 
-    product = forms.ModelChoiceField(
+    product = ProductChoiceField(
         label=_("De aanvraag betreft een"),
         queryset=Product.objects.none(),
         empty_label=None,
@@ -134,29 +149,32 @@ class CertificateForm(PortalForm):
 
     def __init__(
         self,
-        *args: object,
+        *args: Any,
         subscriber: Subscriber,
         family: str,
         fixed_product: Product | None = None,
         fixed_common_name: str | None = None,
-        **kwargs: object,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.subscriber = subscriber
         self.fixed_product = fixed_product
         self.fixed_common_name = fixed_common_name
         self.checked_csr: CheckedCsr | None = None
+        product = self.fields["product"]
+        assert isinstance(product, forms.ModelChoiceField)
+        # The products this form offers (a renewal: only its own).
+        self.offered: QuerySet[Product]
         if fixed_product is not None:
             # A renewal keeps its product: a posted value is ignored.
-            self.fields["product"].queryset = Product.objects.filter(pk=fixed_product.pk)
-            self.fields["product"].initial = fixed_product.pk
-            self.fields["product"].disabled = True
+            self.offered = Product.objects.filter(pk=fixed_product.pk)
+            product.initial = fixed_product.pk
+            product.disabled = True
         else:
-            products = orderable_products(family=family)
-            self.fields["product"].queryset = products
-            if len(products) == 1:
-                self.fields["product"].initial = products[0].pk
-        self.fields["product"].label_from_instance = lambda product: product.name
+            self.offered = orderable_products(family=family)
+            if len(self.offered) == 1:
+                product.initial = self.offered[0].pk
+        product.queryset = self.offered
 
     def _csr_bytes(self) -> bytes | str | None:
         upload: UploadedFile | None = self.cleaned_data.get("csr_file")
@@ -176,7 +194,8 @@ class CertificateForm(PortalForm):
         return text
 
     def clean(self) -> dict[str, object]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         product = self.fixed_product or data.get("product")
         if product is None:
             return data
@@ -201,7 +220,7 @@ class CertificateForm(PortalForm):
 class DeclarationsForm(PortalForm):
     """Step 5 "Voorwaarden": every declaration of the seed must be accepted."""
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for code, label in Declaration.choices:
             self.fields[code] = forms.BooleanField(

@@ -134,7 +134,7 @@ def order_place(
                         replaces = None
                 order_manager = manager or manager_create(
                     subscriber=subscriber,
-                    data=new_manager,  # type: ignore[arg-type]
+                    data=new_manager,  # type: ignore[arg-type]  # exactly one is given (checked above)
                 )
                 order = Order.objects.create(
                     reference=order_reference(),

@@ -13,6 +13,7 @@ from __future__ import annotations
 from functools import partial
 
 from django.db import transaction
+from django.utils.functional import Promise
 
 from audit.models import Action
 from audit.services import audit_record
@@ -25,7 +26,7 @@ State = Order.State
 class TransitionNotAllowed(Exception):
     """The order is not in a state this action starts from; the message says which."""
 
-    def __init__(self, order: Order, action: str) -> None:
+    def __init__(self, order: Order, action: str | Promise) -> None:
         super().__init__(f"{order.reference}: cannot {action} an order in state {order.state}")
         self.order = order
 

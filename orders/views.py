@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods
@@ -14,15 +14,15 @@ from certificates.selectors import certificate_for_subscriber, open_revocation
 from core.access import person_required
 from orders.emails import order_form_filename
 from orders.forms import RenewalStartForm
-from orders.models import OrderDocuments
+from orders.models import Order, OrderDocuments
 from orders.selectors import order_for_subscriber, orders_for_subscriber, renewals_submitted
 from orders.wizards import SESSION_RENEWAL_CONFIRMED
-from organisations.authorisation import Action, action_required
+from organisations.authorisation import Action, PersonRequest, action_required
 
 
 @require_http_methods(["GET", "POST"])
 @action_required(Action.RENEW)
-def renewal_start(request: HttpRequest, pk: int) -> HttpResponse:
+def renewal_start(request: PersonRequest, pk: int) -> HttpResponse:
     """The seed's start screen: the old certificate's data and the warning (manual §3.2).
 
     When a renewal was already submitted, going on needs an explicit
@@ -54,7 +54,7 @@ def renewal_start(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @person_required
-def server_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def server_detail(request: PersonRequest, pk: int) -> HttpResponse:
     """A server certificate's detail page (manual §3.1) with the renewals submitted for it;
     here, not in certificates, because it shows orders."""
     certificate = certificate_for_subscriber(
@@ -73,7 +73,7 @@ def server_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @person_required
-def order_placed(request: HttpRequest, reference: str) -> HttpResponse:
+def order_placed(request: PersonRequest, reference: str) -> HttpResponse:
     """ "Bestelling geplaatst" with the reference (manual §3.2)."""
     order = order_for_subscriber(subscriber=request.person.subscriber, reference=reference)
     return render(request, "orders/order_placed.html", _with_documents(order))
@@ -81,7 +81,7 @@ def order_placed(request: HttpRequest, reference: str) -> HttpResponse:
 
 @require_GET
 @person_required
-def order_list(request: HttpRequest) -> HttpResponse:
+def order_list(request: PersonRequest) -> HttpResponse:
     orders = orders_for_subscriber(subscriber=request.person.subscriber)
     page = Paginator(orders, 25).get_page(request.GET.get("page"))
     return render(request, "orders/order_list.html", {"page": page, "query": ""})
@@ -89,7 +89,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @person_required
-def order_detail(request: HttpRequest, reference: str) -> HttpResponse:
+def order_detail(request: PersonRequest, reference: str) -> HttpResponse:
     order = order_for_subscriber(subscriber=request.person.subscriber, reference=reference)
     context = _with_documents(order)
     context["history"] = history_of(order)
@@ -97,7 +97,7 @@ def order_detail(request: HttpRequest, reference: str) -> HttpResponse:
     return render(request, "orders/order_detail.html", context)
 
 
-def _with_documents(order: object) -> dict[str, object]:
+def _with_documents(order: Order) -> dict[str, object]:
     return {
         "order": order,
         "documents_ready": OrderDocuments.objects.filter(order=order).exists(),
@@ -109,7 +109,7 @@ DOCUMENT_TYPES = {"pdf": "application/pdf", "xml": "application/xml"}
 
 @require_GET
 @person_required
-def order_document(request: HttpRequest, reference: str, extension: str) -> HttpResponse:
+def order_document(request: PersonRequest, reference: str, extension: str) -> HttpResponse:
     """The sealed PDF order form or the signed XML, as an attachment (SPEC.md §8).
 
     Another subscriber's order is a 404. Until the worker has made the

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import uuid
 from collections import OrderedDict
+from typing import Any
 
 from django.contrib import messages
+from django.forms import BaseForm
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -22,7 +24,7 @@ from django.utils.translation import gettext_lazy
 
 from certificates.csr import digipoort_common_name
 from certificates.login_certificate import login_certificate_data
-from certificates.models import Certificate, Kind, Status
+from certificates.models import Certificate, Kind, Product, Status
 from certificates.selectors import certificate_for_subscriber
 from core.access import person_required
 from core.wizards import PortalWizardView
@@ -36,7 +38,7 @@ from orders.services import (
     RenewalAlreadyOpen,
     order_place,
 )
-from organisations.authorisation import Action, denied, refusal
+from organisations.authorisation import Action, PersonRequest, denied, refusal
 
 STEPS = [
     ("contactpersoon", forms.EmptyStepForm, gettext_lazy("Contactpersoon")),
@@ -69,7 +71,7 @@ class ServerOrderWizard(PortalWizardView):
     certificate: Certificate | None = None
     action = Action.ORDER
 
-    def dispatch(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+    def dispatch(self, request: PersonRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         reason = refusal(request.person, self.action)
         if reason is not None:
             return denied(request, reason)
@@ -85,12 +87,12 @@ class ServerOrderWizard(PortalWizardView):
         self.family = family
         return None
 
-    def get_prefix(self, request: HttpRequest, *args: object, **kwargs: object) -> str:
+    def get_prefix(self, request: HttpRequest, *args: Any, **kwargs: Any) -> str:
         return f"order-{self.family}"
 
     # -- steps ------------------------------------------------------------
 
-    def get(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         """A fresh wizard with a new token: the key of "one order per submission"."""
         self.storage.reset()
         self.storage.current_step = self.steps.first
@@ -110,7 +112,7 @@ class ServerOrderWizard(PortalWizardView):
                 return name
         return STEP_NAMES[-1]
 
-    def post(self, *args: object, **kwargs: object) -> HttpResponse:
+    def post(self, *args: Any, **kwargs: Any) -> HttpResponse:
         request = self.request
         placed = self._placed_order(request.POST.get("afronding-token", ""))
         if placed is not None:
@@ -167,7 +169,7 @@ class ServerOrderWizard(PortalWizardView):
             }
         return {}
 
-    def fixed_product(self) -> object:
+    def fixed_product(self) -> Product | None:
         return None
 
     def fixed_common_name(self) -> str | None:
@@ -194,7 +196,7 @@ class ServerOrderWizard(PortalWizardView):
 
     # -- context ----------------------------------------------------------
 
-    def get_context_data(self, form: object, **kwargs: object) -> dict[str, object]:
+    def get_context_data(self, form: object, **kwargs: Any) -> dict[str, object]:
         context = super().get_context_data(form=form, **kwargs)
         current = self.steps.current
         done = True
@@ -227,17 +229,18 @@ class ServerOrderWizard(PortalWizardView):
         if current in ("certificaat", "controle", "voorwaarden", "afronding"):
             context.update(self.summary())
         if current == "certificaat":
-            if form.is_bound:  # type: ignore[attr-defined]
+            assert isinstance(form, forms.CertificateForm)
+            if form.is_bound:
                 # What this very CSR says, or nothing when it was refused.
-                valid = form.is_valid()  # type: ignore[attr-defined]
-                context["csr"] = form.checked_csr.as_details() if valid else None  # type: ignore[attr-defined]
+                valid = form.is_valid()
+                checked = form.checked_csr if valid else None
+                context["csr"] = checked.as_details() if checked is not None else None
             context["host_names"] = self.host_names()
             context["allow_ecdsa"] = self._allow_ecdsa(form)
             # What each product gives if ordered today (public ones: SC-081v3).
             today = timezone.now().date()
             context["product_offers"] = [
-                (product, product.validity_days_on(today))
-                for product in form.fields["product"].queryset  # type: ignore[attr-defined]
+                (product, product.validity_days_on(today)) for product in form.offered
             ]
             context["digipoort_common_name"] = digipoort_common_name(self.subscriber)
         return context
@@ -245,9 +248,8 @@ class ServerOrderWizard(PortalWizardView):
     def host_names(self) -> list[str]:
         return []
 
-    def _allow_ecdsa(self, form: object) -> bool:
-        products = form.fields["product"].queryset  # type: ignore[attr-defined]
-        return any(product.allows_ecdsa for product in products)
+    def _allow_ecdsa(self, form: forms.CertificateForm) -> bool:
+        return any(product.allows_ecdsa for product in form.offered)
 
     def summary(self) -> dict[str, object]:
         """What step 4 "Controle" shows, read from the stored steps."""
@@ -268,7 +270,7 @@ class ServerOrderWizard(PortalWizardView):
 
     # -- placing the order ------------------------------------------------
 
-    def render_done(self, form: object, **kwargs: object) -> HttpResponse:
+    def render_done(self, form: object, **kwargs: Any) -> HttpResponse:
         """Revalidate every step, place the order; reset the wizard only on success."""
         final_forms = OrderedDict()
         for name in STEP_NAMES:
@@ -291,10 +293,14 @@ class ServerOrderWizard(PortalWizardView):
         return response
 
     def done(
-        self, form_list: object, form_dict: dict[str, object], **kwargs: object
+        self, form_list: object, form_dict: dict[str, BaseForm], **kwargs: Any
     ) -> HttpResponse:
         manager_data = form_dict["certificaatbeheerder"].cleaned_data
         certificate_form = form_dict["certificaat"]
+        declarations_form = form_dict["voorwaarden"]
+        assert isinstance(certificate_form, forms.CertificateForm)
+        assert isinstance(declarations_form, forms.DeclarationsForm)
+        assert certificate_form.checked_csr is not None  # the form is valid: its CSR passed
         manager = new_manager = None
         if manager_data["choice"] == forms.ManagerForm.EXISTING:
             manager = manager_data["manager"]
@@ -312,7 +318,7 @@ class ServerOrderWizard(PortalWizardView):
                 product=certificate_form.cleaned_data["product"],
                 contact_person=self.request.person,
                 checked_csr=certificate_form.checked_csr,
-                declarations=form_dict["voorwaarden"].accepted(),
+                declarations=declarations_form.accepted(),
                 manager=manager,
                 new_manager=new_manager,
                 login_certificate=login_certificate_data(self.request),
@@ -346,6 +352,7 @@ class RenewalWizard(ServerOrderWizard):
     """Verlengen: everything prefilled from the certificate, CN and product fixed (manual §3.2)."""
 
     action = Action.RENEW
+    certificate: Certificate  # set by setup_order before anything else runs
 
     def setup_order(self, *, pk: int) -> HttpResponse | None:
         certificate = certificate_for_subscriber(
@@ -360,10 +367,10 @@ class RenewalWizard(ServerOrderWizard):
             return redirect("renewal_start", pk=certificate.pk)
         return None
 
-    def get_prefix(self, request: HttpRequest, *args: object, **kwargs: object) -> str:
+    def get_prefix(self, request: HttpRequest, *args: Any, **kwargs: Any) -> str:
         return f"renewal-{self.certificate.pk}"
 
-    def fixed_product(self) -> object:
+    def fixed_product(self) -> Product | None:
         return self.certificate.product
 
     def fixed_common_name(self) -> str | None:

@@ -14,7 +14,7 @@ class PersonInline(admin.TabularInline):
     model = Person
     extra = 0
     can_delete = False
-    readonly_fields = fields = [
+    fields = (
         "given_name",
         "surname",
         "email",
@@ -22,7 +22,8 @@ class PersonInline(admin.TabularInline):
         "contact_authorisation",
         "manager_number",
         "status",
-    ]
+    )
+    readonly_fields = fields
     show_change_link = True
 
     def has_add_permission(self, request, obj=None) -> bool:  # noqa: ANN001

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from enum import StrEnum
 from functools import wraps
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -127,6 +128,13 @@ def allowed_actions(person: Person | None) -> frozenset[Action]:
     return frozenset(action for action in Action if allowed(person, action))
 
 
+class PersonRequest(HttpRequest):
+    """A request to a view behind ``person_required``: a registered person is logged in
+    (portal.middleware sets ``person`` from the client certificate, SPEC.md §5)."""
+
+    person: Person
+
+
 def may_change_registration(person: Person | None) -> bool:
     """Does "Wijzigen Abonneeregistratie" open at all (manual §7.2)?"""
     return any(allowed(person, action) for action in REGISTRATION_CHANGES)
@@ -145,7 +153,7 @@ def action_required(
     def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @person_required
         @wraps(view)
-        def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        def wrapper(request: PersonRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             reason = refusal(request.person, action)
             if reason is not None:
                 if reason is DENIED_MESSAGES["default"]:

@@ -8,6 +8,8 @@ subscriber's id is simply not a valid choice.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
@@ -42,9 +44,11 @@ class ManagerChangeChoiceForm(PortalForm):
         empty_label=_("- Maak een keuze -"),
     )
 
-    def __init__(self, *args: object, managers: QuerySet[Person], **kwargs: object) -> None:
+    def __init__(self, *args: Any, managers: QuerySet[Person], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["manager"].queryset = managers
+        manager = self.fields["manager"]
+        assert isinstance(manager, forms.ModelChoiceField)
+        manager.queryset = managers
 
 
 class ManagerDataForm(PortalForm):

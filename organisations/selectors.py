@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TypedDict
 
 from django.db.models import QuerySet
 from django.http import Http404
@@ -61,6 +62,13 @@ REQUESTED_BY = "aangevraagd_door"
 MANAGED_BY = "beheerder"
 
 
+class PersonFilter(TypedDict, total=False):
+    """Keyword arguments that narrow a certificate selector to one person."""
+
+    requested_by: Person
+    managed_by: Person
+
+
 @dataclass(frozen=True)
 class PersonReport:
     """An overview narrowed to one person: what they requested, or what they manage."""
@@ -72,9 +80,11 @@ class PersonReport:
     def managed(self) -> bool:
         return self.parameter == MANAGED_BY
 
-    def filters(self) -> dict[str, Person]:
+    def filters(self) -> PersonFilter:
         """Keyword arguments for the certificate selectors."""
-        return {"managed_by" if self.managed else "requested_by": self.person}
+        if self.managed:
+            return {"managed_by": self.person}
+        return {"requested_by": self.person}
 
 
 def person_report(*, subscriber: Subscriber, params: Mapping[str, str]) -> PersonReport | None:

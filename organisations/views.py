@@ -14,6 +14,7 @@ from organisations import services
 from organisations.authorisation import (
     DENIED_MESSAGES,
     Action,
+    PersonRequest,
     action_required,
     allowed,
     may_change_registration,
@@ -28,7 +29,7 @@ from organisations.selectors import (
 
 @require_GET
 @person_required
-def organisation(request: HttpRequest) -> HttpResponse:
+def organisation(request: PersonRequest) -> HttpResponse:
     person = request.person
     subscriber = person.subscriber
     return render(
@@ -60,7 +61,7 @@ def manager_change_done(request: HttpRequest, message: str) -> HttpResponse:
 
 @require_GET
 @action_required(Action.CHANGE_MANAGERS)
-def manager_change(request: HttpRequest) -> HttpResponse:
+def manager_change(request: PersonRequest) -> HttpResponse:
     """Step 1 of "Wijzigen Certificaatbeheerders": which manager, which change."""
     managers = active_managers(subscriber=request.person.subscriber)
     if not managers.exists():
@@ -78,7 +79,7 @@ def manager_change(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @action_required(Action.CHANGE_MANAGERS)
-def manager_update(request: HttpRequest, pk: int) -> HttpResponse:
+def manager_update(request: PersonRequest, pk: int) -> HttpResponse:
     """ "Gegevens wijzigen" of one active manager (manual §7.3)."""
     manager = active_manager(subscriber=request.person.subscriber, pk=pk)
     if request.method == "POST":

@@ -178,7 +178,7 @@ def _check_not_revoked(certificate: x509.Certificate, issuer: x509.Certificate) 
     for crl in local_crls():
         if crl.issuer != issuer.subject:
             continue
-        if not crl.is_signature_valid(issuer.public_key()):  # type: ignore[arg-type]
+        if not crl.is_signature_valid(issuer.public_key()):  # type: ignore[arg-type]  # a CA key is RSA or EC, which CRLs take
             logger.error("CRL for %s has a bad signature; ignored", issuer.subject.rfc4514_string())
             continue
         if crl.get_revoked_certificate_by_serial_number(certificate.serial_number) is not None:

@@ -40,7 +40,7 @@ class ChangeRequestStateFilter(WorkQueueStateFilter):
 
 
 @admin.register(ChangeRequest)
-class ChangeRequestAdmin(WorkQueueAdmin):
+class ChangeRequestAdmin(WorkQueueAdmin[ChangeRequest]):
     """The queue: submitted requests, oldest first; the detail page for the decision."""
 
     list_display = [
@@ -218,15 +218,15 @@ class ChangeRequestAdmin(WorkQueueAdmin):
     def _reject(
         self, request: HttpRequest, change_request: ChangeRequest
     ) -> TemplateResponse | None:
-        reason, page = self.note_page(
+        reason = self.note_page(
             request,
             [change_request],
             title=_("Wijzigingsverzoek afkeuren"),
             label=_("Reden van afkeuring, wordt aan de klant gemaild"),
             submit_label=_("Afkeuren"),
         )
-        if page is not None:
-            return page
+        if isinstance(reason, TemplateResponse):
+            return reason
         self.decide_each(
             request,
             [change_request],

@@ -68,8 +68,8 @@ class RegisteredValuesMixin:
     """Values left as registered are accepted as they are; changed ones are checked."""
 
     def checked(self, name: str, check: Callable[[str], str]) -> str:
-        value = self.cleaned_data.get(name, "")  # type: ignore[attr-defined]
-        if not value or value == self.initial.get(name):  # type: ignore[attr-defined]
+        value = self.cleaned_data.get(name, "")  # type: ignore[attr-defined]  # mixed into a Form
+        if not value or value == self.initial.get(name):  # type: ignore[attr-defined]  # mixed into a Form
             return value
         return check(value)
 

@@ -197,4 +197,4 @@ def _describe(data: bytes) -> str:
 
 
 def _check(status: SealStatus, message: str, **details: object) -> SealCheck:
-    return SealCheck(status=status, message=message, kind="pdf", **details)  # type: ignore[arg-type]
+    return SealCheck(status=status, message=message, kind="pdf", **details)  # type: ignore[arg-type]  # callers pass SealCheck fields

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import template
+from django.core.paginator import Page
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
@@ -31,13 +32,13 @@ def sort_heading(context: template.Context, key: str, label: str) -> str:
 
 
 @register.simple_tag
-def page_range_text(page: object) -> str:
+def page_range_text(page: Page) -> str:
     """ "1 t/m 25 (totaal 132)" (manual §3.1)."""
-    paginator = page.paginator  # type: ignore[attr-defined]
+    paginator = page.paginator
     if paginator.count == 0:
         return _("0 resultaten")
     return _("%(first)s t/m %(last)s (totaal %(total)s)") % {
-        "first": page.start_index(),  # type: ignore[attr-defined]
-        "last": page.end_index(),  # type: ignore[attr-defined]
+        "first": page.start_index(),
+        "last": page.end_index(),
         "total": paginator.count,
     }

@@ -9,13 +9,14 @@ import pytest
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from django.db import IntegrityError, transaction
 
-from certificates.models import Certificate, Kind, Status
+from certificates.models import Certificate, Kind, RevocationReason, Status
+from tests.factories import CertificateFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def test_the_certificate_comes_back_as_der_pem_and_a_cryptography_object():
-    certificate = Certificate.objects.get(common_name="www.voorbeeld.nl")
+    certificate = CertificateFactory()
     fresh = Certificate.objects.get(pk=certificate.pk)
     assert fresh.der.loaded.subject.rfc4514_string() == certificate.subject
     assert fresh.der.pem.startswith("-----BEGIN CERTIFICATE-----")
@@ -23,7 +24,7 @@ def test_the_certificate_comes_back_as_der_pem_and_a_cryptography_object():
 
 
 def test_spki_fingerprint_is_sha256_of_the_public_key():
-    certificate = Certificate.objects.get(common_name="www.voorbeeld.nl")
+    certificate = Certificate.objects.get(pk=CertificateFactory().pk)
     spki = certificate.der.loaded.public_key().public_bytes(
         Encoding.DER, PublicFormat.SubjectPublicKeyInfo
     )
@@ -32,9 +33,14 @@ def test_spki_fingerprint_is_sha256_of_the_public_key():
 
 
 def test_status_is_derived_from_dates_and_revocation():
-    assert Certificate.objects.get(common_name="www.voorbeeld.nl").status == Status.VALID
-    assert Certificate.objects.get(common_name="oud.voorbeeld.nl").status == Status.EXPIRED
-    assert Certificate.objects.get(common_name="ingetrokken.voorbeeld.nl").status == Status.REVOKED
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    expired = CertificateFactory(
+        not_before=now - dt.timedelta(days=400), not_after=now - dt.timedelta(seconds=1)
+    )
+    revoked = CertificateFactory(revoked_at=now, revocation_reason=RevocationReason.KEY_COMPROMISE)
+    assert CertificateFactory().status == Status.VALID
+    assert expired.status == Status.EXPIRED
+    assert revoked.status == Status.REVOKED
 
 
 def test_querysets_partition_the_certificates():
@@ -51,8 +57,8 @@ def test_querysets_partition_the_certificates():
     assert sum(len(p) for p in parts) == len(everything)
 
 
-def _copy(cn: str, **changes) -> None:  # noqa: ANN003
-    certificate = Certificate.objects.get(common_name=cn)
+def _copy(**changes) -> None:  # noqa: ANN003
+    certificate = CertificateFactory()
     certificate.pk = None
     certificate.fingerprint = "f" * 64
     for key, value in changes.items():
@@ -74,11 +80,11 @@ def _copy(cn: str, **changes) -> None:  # noqa: ANN003
 )
 def test_constraints(changes):
     with pytest.raises(IntegrityError):
-        _copy("www.voorbeeld.nl", **changes)
+        _copy(**changes)
 
 
 def test_fingerprint_is_unique():
-    certificate = Certificate.objects.get(common_name="www.voorbeeld.nl")
+    certificate = CertificateFactory()
     certificate.pk = None
     certificate.serial = "abc"
     with pytest.raises(IntegrityError), transaction.atomic():

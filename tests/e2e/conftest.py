@@ -41,6 +41,16 @@ BASE_DIR = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 30.0
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test under tests/e2e is an end-to-end test, marker or not: `make test-fast`
+    (``-m "not e2e"``) leaves out all of them, also a new file that forgets ``pytestmark``."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in item.path.parents:
+            item.add_marker(pytest.mark.e2e)
+
+
 @dataclass(frozen=True)
 class PortalServer:
     host: str

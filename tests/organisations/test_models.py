@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from django.db import IntegrityError, transaction
 
-from organisations.models import LoginCertificate, Person, Subscriber, VerifiedDomain
+from organisations.models import LoginCertificate, Person, VerifiedDomain
+from tests.factories import PersonFactory, SubscriberFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -20,51 +21,42 @@ def violates(**create) -> bool:  # noqa: ANN003
     return False
 
 
-def test_a_person_needs_a_role(maximo):
-    assert violates(
-        model=Person, subscriber=maximo.subscriber, given_name="A", surname="B", email="a@b.nl"
-    )
+def violates_factory(model_factory, **fields) -> bool:  # noqa: ANN001, ANN003
+    try:
+        with transaction.atomic():
+            model_factory(**fields)
+    except IntegrityError:
+        return True
+    return False
 
 
-def test_manager_numbers_are_unique_and_well_formed(maximo):
+def test_a_person_needs_a_role():
+    assert violates_factory(PersonFactory, contact_authorisation="")
+    assert not violates_factory(PersonFactory, contact_authorisation="", is_representative=True)
+
+
+def test_manager_numbers_are_unique_and_well_formed():
+    existing = PersonFactory(manager=True)
     base = dict(
-        model=Person, subscriber=maximo.subscriber, given_name="A", surname="B", email="a@b.nl"
+        model=Person, subscriber=existing.subscriber, given_name="A", surname="B", email="a@b.nl"
     )
-    assert violates(**base, manager_number="CB9505784")
+    assert violates(**base, manager_number=existing.manager_number)
     assert violates(**base, manager_number="XX1234567")
     assert not violates(**base, manager_number="CB1111111")
 
 
-def test_contact_authorisation_is_full_or_basic(maximo):
-    assert violates(
-        model=Person,
-        subscriber=maximo.subscriber,
-        given_name="A",
-        surname="B",
-        email="a@b.nl",
-        contact_authorisation="admin",
-    )
+def test_contact_authorisation_is_full_or_basic():
+    assert violates_factory(PersonFactory, contact_authorisation="admin")
+    assert not violates_factory(PersonFactory, contact_authorisation="basic")
 
 
-def test_oin_is_unique(maximo):
-    assert violates(
-        model=Subscriber,
-        number="P1234567",
-        name="X",
-        kvk_number="11111111",
-        oin=maximo.subscriber.oin,
-    )
+def test_oin_is_unique():
+    assert violates_factory(SubscriberFactory, oin=SubscriberFactory().oin)
 
 
-def test_direct_debit_needs_an_iban(maximo):
-    assert violates(
-        model=Subscriber,
-        number="P1234567",
-        name="X",
-        kvk_number="11111111",
-        oin="00000003111111110000",
-        direct_debit=True,
-    )
+def test_direct_debit_needs_an_iban():
+    assert violates_factory(SubscriberFactory, direct_debit=True)
+    assert not violates_factory(SubscriberFactory, direct_debit=True, iban="NL91ABNA0417164300")
 
 
 def test_verified_domains_are_unique_and_lowercase(maximo):
@@ -82,8 +74,8 @@ def test_verified_domains_are_unique_and_lowercase(maximo):
         {"match": "fingerprint", "fingerprint": "a" * 64, "uzi_number": "1"},
     ],
 )
-def test_login_mapping_fields_must_fit_the_kind(maximo, fields):
-    assert violates(model=LoginCertificate, person=maximo, **fields)
+def test_login_mapping_fields_must_fit_the_kind(fields):
+    assert violates(model=LoginCertificate, person=PersonFactory(), **fields)
 
 
 def test_one_registration_per_issuer_and_serial(maximo):
@@ -97,9 +89,9 @@ def test_one_registration_per_issuer_and_serial(maximo):
     )
 
 
-def test_a_login_mapping_is_for_a_person_or_a_staff_user(maximo, django_user_model):
-    officer = django_user_model.objects.get(username="validatie")
+def test_a_login_mapping_is_for_a_person_or_a_staff_user():
+    officer = UserFactory()
     card = dict(model=LoginCertificate, match="fingerprint", fingerprint="b" * 64)
-    assert violates(**card, person=maximo, staff_user=officer)
+    assert violates(**card, person=PersonFactory(), staff_user=officer)
     assert violates(**card)
     assert not violates(**card, staff_user=officer)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
@@ -16,6 +17,6 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--out", required=True, type=Path, metavar="DIR")
 
-    def handle(self, *args: object, out: Path, **options: object) -> None:
+    def handle(self, *args: Any, out: Path, **options: Any) -> None:
         demo_pki.build(out.resolve())
         self.stdout.write(self.style.SUCCESS(f"Demo PKI in {out.resolve()}"))

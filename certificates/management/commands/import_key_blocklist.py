@@ -15,7 +15,7 @@ from __future__ import annotations
 import lzma
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
@@ -36,7 +36,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("paths", nargs="+", type=Path, metavar="PATH")
 
-    def handle(self, *args: object, paths: list[Path], **options: object) -> None:
+    def handle(self, *args: Any, paths: list[Path], **options: Any) -> None:
         for path in paths:
             read, new = _import(path)
             self.stdout.write(
@@ -68,7 +68,7 @@ def _import(path: Path) -> tuple[int, int]:
 def _open(path: Path) -> BinaryIO:
     with path.open("rb") as probe:
         compressed = probe.read(len(_XZ_MAGIC)) == _XZ_MAGIC
-    return lzma.open(path) if compressed else path.open("rb")  # type: ignore[return-value]
+    return lzma.open(path) if compressed else path.open("rb")  # type: ignore[return-value]  # LZMAFile reads bytes as BinaryIO does; typeshed types it BufferedIOBase
 
 
 def _records(path: Path, stream: BinaryIO) -> Iterator[tuple[str, int]]:

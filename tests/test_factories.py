@@ -30,7 +30,9 @@ def project_models() -> set[type[models.Model]]:
     return {
         model
         for config in apps.get_app_configs()
+        # The virtualenv may lie inside the checkout (make install puts it in .venv).
         if Path(config.path).resolve().is_relative_to(base)
+        and "site-packages" not in Path(config.path).parts
         for model in config.get_models()
         if not model._meta.abstract and not model._meta.proxy
     }

@@ -21,6 +21,7 @@ from certificates.models import (
     Certificate,
     CompromisedKey,
     IssuingCA,
+    REVOCATION_REQUEST_LIFECYCLE,
     Product,
     RevocationRequest,
 )
@@ -84,13 +85,15 @@ class CompromisedKeyAdmin(admin.ModelAdmin):
 
 class RevocationStateFilter(WorkQueueStateFilter):
     states = RevocationRequest.State
-    open_states = (RevocationRequest.State.OPEN,)
+    open_states = REVOCATION_REQUEST_LIFECYCLE.open_states
 
 
 @admin.register(RevocationRequest)
 class RevocationRequestAdmin(WorkQueueAdmin[RevocationRequest]):
     """The queue of revocation requests, oldest first; executing or declining goes through
     ``certificates.revocation`` (manual §3.1 "Intrekken")."""
+
+    lifecycle = REVOCATION_REQUEST_LIFECYCLE
 
     list_display = [
         "certificate_name",
@@ -148,10 +151,10 @@ class RevocationRequestAdmin(WorkQueueAdmin[RevocationRequest]):
     ]
 
     def has_execute_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("certificates.execute_revocationrequest")
+        return self.may(request, "execute")
 
     def has_decline_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("certificates.reject_revocationrequest")
+        return self.may(request, "reject")
 
     @admin.display(description=_("certificaat"), ordering="certificate__common_name")
     def certificate_name(self, obj: RevocationRequest) -> str:
@@ -167,7 +170,7 @@ class RevocationRequestAdmin(WorkQueueAdmin[RevocationRequest]):
 
     @admin.display(description=_("wacht sinds"))
     def waiting(self, obj: RevocationRequest) -> str:
-        if obj.state != RevocationRequest.State.OPEN:
+        if not obj.is_open:
             return self.get_empty_value_display()
         return waiting_time(obj.requested_at)
 
@@ -222,14 +225,14 @@ class RevocationRequestAdmin(WorkQueueAdmin[RevocationRequest]):
         form_url: str = "",
         obj: RevocationRequest | None = None,
     ) -> HttpResponse:
-        if obj is not None and obj.state == RevocationRequest.State.OPEN:
-            context["decisions"] = self.offered(
+        if obj is not None:
+            context["decisions"] = self.offered_decisions(
                 request,
                 obj,
-                [
-                    (_("Intrekken uitvoeren"), "intrekken", self.has_execute_permission, False),
-                    (_("Afwijzen"), "afwijzen", self.has_decline_permission, True),
-                ],
+                {
+                    "execute": (_("Intrekken uitvoeren"), "intrekken", False),
+                    "reject": (_("Afwijzen"), "afwijzen", True),
+                },
             )
         return super().render_change_form(request, context, add, change, form_url, obj)
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from certificates.fields import CertificateField
 from certificates.validity import public_tls_max_validity
+from core.lifecycle import Lifecycle, Transition
 from organisations.models import Person, Subscriber
 
 EXPIRY_WARNING_DAYS = 30
@@ -463,13 +464,39 @@ class BlocklistedKey(models.Model):
         return f"{self.key_hash} (badkeys {self.blocklist})"
 
 
+class RevocationRequestState(models.TextChoices):
+    OPEN = "open", _("In behandeling")
+    EXECUTED = "executed", _("Uitgevoerd")
+    REJECTED = "rejected", _("Afgewezen")
+
+
+# The state table of a revocation request (issue 5; manual §3.1 "Intrekken"): the
+# service (certificates.revocation), the back-office buttons and the constraints read it.
+REVOCATION_REQUEST_LIFECYCLE = Lifecycle(
+    states=tuple(RevocationRequestState.values),
+    open_states=(RevocationRequestState.OPEN,),
+    transitions=(
+        Transition(
+            "execute",
+            (RevocationRequestState.OPEN,),
+            RevocationRequestState.EXECUTED,
+            "execute_revocationrequest",
+        ),
+        Transition(
+            "reject",
+            (RevocationRequestState.OPEN,),
+            RevocationRequestState.REJECTED,
+            "reject_revocationrequest",
+        ),
+    ),
+)
+
+
 class RevocationRequest(models.Model):
     """A customer's request to revoke a certificate, for the back office (manual §3.1)."""
 
-    class State(models.TextChoices):
-        OPEN = "open", _("In behandeling")
-        EXECUTED = "executed", _("Uitgevoerd")
-        REJECTED = "rejected", _("Afgewezen")
+    State = RevocationRequestState
+    LIFECYCLE = REVOCATION_REQUEST_LIFECYCLE
 
     certificate = models.ForeignKey(
         Certificate,
@@ -504,11 +531,11 @@ class RevocationRequest(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["certificate"],
-                condition=Q(state="open"),
+                condition=REVOCATION_REQUEST_LIFECYCLE.open_q(),
                 name="revocation_request_one_open_per_certificate",
             ),
             models.CheckConstraint(
-                condition=Q(state__in=["open", "executed", "rejected"]),
+                condition=REVOCATION_REQUEST_LIFECYCLE.valid_q(),
                 name="revocation_request_state_valid",
             ),
             models.CheckConstraint(
@@ -519,3 +546,7 @@ class RevocationRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.certificate} ({self.get_state_display()})"
+
+    @property
+    def is_open(self) -> bool:
+        return REVOCATION_REQUEST_LIFECYCLE.is_open(self.state)

@@ -1,8 +1,9 @@
 """The back office executes or declines revocation requests (issue 5; manual §3.1 "Intrekken").
 
 Executing marks the certificate revoked with the requested reason and date,
-tells the CA backend (the built-in CA writes a fresh CRL), and notifies the
-contact person who asked and the certificate manager. The login check reads
+and writes two outbox messages in the same transaction: tell the CA backend
+(the built-in CA writes a fresh CRL) and notify the contact person who asked
+and the certificate manager (handlers in ``certificates.tasks``). The login check reads
 the same revoked rows (portal/client_certificate.py), so a revoked personal
 certificate no longer logs in.
 """
@@ -10,8 +11,6 @@ certificate no longer logs in.
 from __future__ import annotations
 
 import logging
-from functools import partial
-
 from cryptography import x509
 from django.db import transaction
 from django.utils import timezone
@@ -19,9 +18,16 @@ from django.utils import timezone
 from audit.models import Action
 from audit.services import audit_record
 from certificates.ca import ca_backend
-from certificates.models import Certificate, RevocationReason, RevocationRequest
+from certificates.models import (
+    REVOCATION_REQUEST_LIFECYCLE,
+    Certificate,
+    RevocationReason,
+    RevocationRequest,
+)
 from certificates.services import certificate_mark_revoked
-from certificates.tasks import revocation_notice_queue
+from certificates.topics import CA_REVOKE, REVOCATION_NOTICE
+from core.lifecycle import state_change
+from core.outbox import outbox_add
 
 logger = logging.getLogger("portal.certificates")
 
@@ -30,32 +36,35 @@ class RequestAlreadyDecided(Exception):
     """The request is no longer open (a double click, a colleague was first)."""
 
 
-def _decide(request_id: int) -> RevocationRequest:
-    request = (
-        RevocationRequest.objects.select_for_update(of=("self",))
-        .select_related("certificate")
-        .get(pk=request_id)
+def _decide(request_id: int, transition: str, **changes: object) -> tuple[RevocationRequest, str]:
+    """Lock an open request and move it as ``REVOCATION_REQUEST_LIFECYCLE`` allows."""
+    return state_change(
+        RevocationRequest.objects.select_related("certificate"),
+        request_id,
+        lifecycle=REVOCATION_REQUEST_LIFECYCLE,
+        action=transition,
+        refused=lambda request: RequestAlreadyDecided(request.pk),
+        decided_at=timezone.now(),
+        **changes,
     )
-    if request.state != RevocationRequest.State.OPEN:
-        raise RequestAlreadyDecided(request.pk)
-    return request
 
 
-def _ca_revoke(certificate_id: int) -> None:
+def certificate_ca_revoke(certificate_id: int) -> None:
+    """Tell the CA backend a certificate is revoked (the built-in CA rewrites its CRL).
+
+    Runs as an outbox handler: an error is raised, so the message is retried
+    and its error recorded. The row is revoked already (the login check and
+    the served CRL read the rows). Idempotent: the backend records the same
+    serial, reason and date again.
+    """
     certificate = Certificate.objects.select_related("issuing_ca").get(pk=certificate_id)
-    try:
-        ca_backend().revoke(
-            issuing_ca=x509.load_der_x509_certificate(
-                bytes(certificate.issuing_ca.certificate.der)
-            ),
-            serial_number=int(certificate.serial, 16),
-            reason=x509.ReasonFlags(certificate.revocation_reason),
-            revoked_at=certificate.revoked_at,
-        )
-    except Exception:
-        # The row is revoked (and the login check and the served CRL read the
-        # rows); a CRL file that could not be written is rewritten next time.
-        logger.exception("CA backend could not record revocation of %s", certificate.serial)
+    ca_backend().revoke(
+        issuing_ca=x509.load_der_x509_certificate(bytes(certificate.issuing_ca.certificate.der)),
+        serial_number=int(certificate.serial, 16),
+        reason=x509.ReasonFlags(certificate.revocation_reason),
+        revoked_at=certificate.revoked_at,
+    )
+    logger.info("CA backend recorded the revocation of %s", certificate.serial)
 
 
 def revocation_execute(
@@ -63,7 +72,7 @@ def revocation_execute(
 ) -> RevocationRequest:
     """ "Intrekken uitvoeren": revoke the certificate of an open request."""
     with transaction.atomic():
-        request = _decide(request_id)
+        request, state_before = _decide(request_id, "execute")
         certificate = Certificate.objects.select_for_update().get(pk=request.certificate_id)
         before = certificate.status
         certificate_mark_revoked(
@@ -71,21 +80,18 @@ def revocation_execute(
             reason=RevocationReason(request.reason),
             revoked_at=timezone.now(),
         )
-        request.state = RevocationRequest.State.EXECUTED
-        request.decided_at = timezone.now()
-        request.save(update_fields=["state", "decided_at"])
         audit_record(
             action=Action.REVOCATION_EXECUTED,
             obj=request,
             label=f"{certificate.common_name or certificate.subject} ({certificate.serial})",
-            state_before=f"{RevocationRequest.State.OPEN}/{before}",
-            state_after=f"{RevocationRequest.State.EXECUTED}/revoked",
+            state_before=f"{state_before}/{before}",
+            state_after=f"{request.state}/revoked",
             actor=officer,
             address=address,
             details={"certificate": certificate.pk, "reason": request.reason},
         )
-        transaction.on_commit(partial(_ca_revoke, certificate.pk))
-        transaction.on_commit(partial(revocation_notice_queue, request.pk))
+        outbox_add(CA_REVOKE, certificate.pk)
+        outbox_add(REVOCATION_NOTICE, request.pk)
     logger.info("Revocation request %s executed: %s", request.pk, certificate.serial)
     return request
 
@@ -98,21 +104,17 @@ def revocation_reject(
     if not note:
         raise ValueError("declining needs a note")
     with transaction.atomic():
-        request = _decide(request_id)
-        request.state = RevocationRequest.State.REJECTED
-        request.decided_at = timezone.now()
-        request.decision_note = note
-        request.save(update_fields=["state", "decided_at", "decision_note"])
+        request, state_before = _decide(request_id, "reject", decision_note=note)
         certificate = request.certificate
         audit_record(
             action=Action.REVOCATION_REJECTED,
             obj=request,
             label=f"{certificate.common_name or certificate.subject} ({certificate.serial})",
-            state_before=RevocationRequest.State.OPEN,
-            state_after=RevocationRequest.State.REJECTED,
+            state_before=state_before,
+            state_after=request.state,
             actor=officer,
             address=address,
             details={"note": note},
         )
-        transaction.on_commit(partial(revocation_notice_queue, request.pk))
+        outbox_add(REVOCATION_NOTICE, request.pk)
     return request

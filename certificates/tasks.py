@@ -1,21 +1,30 @@
-"""Celery tasks of the certificates app: telling people about a revocation decision."""
+"""What follows a revocation decision, as outbox handlers (core.outbox; issue 5).
+
+Executing a request writes ``certificates.ca_revoke`` (tell the CA backend;
+the built-in CA rewrites its CRL) and ``certificates.revocation_notice``;
+declining writes the notice only. Both are written in the transaction of the
+decision, delivered once, retried on failure (never swallowed) and swept by
+``core.outbox.outbox_sweep``: a notice queued while the broker is down is
+delivered once it is back.
+"""
 
 from __future__ import annotations
 
 import logging
 
-from celery import shared_task
-
 from certificates import emails
-from core.tasks import RETRY, queue_task
+from certificates.revocation import certificate_ca_revoke
+from core.outbox import outbox_handler
+from certificates.topics import CA_REVOKE, REVOCATION_NOTICE
 
 logger = logging.getLogger("portal.certificates")
 
 
-@shared_task(**RETRY)
+@outbox_handler(REVOCATION_NOTICE)
 def revocation_notice_send(request_id: int) -> None:
     emails.revocation_notice_send(request_id)
 
 
-def revocation_notice_queue(request_id: int) -> bool:
-    return queue_task(revocation_notice_send, request_id)
+@outbox_handler(CA_REVOKE)
+def ca_revoke(certificate_id: int) -> None:
+    certificate_ca_revoke(certificate_id)

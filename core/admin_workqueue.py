@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.admin_readonly import ReadOnlyAdmin
 from core.forms import PortalForm
+from core.lifecycle import Lifecycle
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -80,7 +81,36 @@ class WorkQueueStateFilter(admin.SimpleListFilter):
 
 class WorkQueueAdmin(ReadOnlyAdmin, Generic[QueuedModel]):
     """Rows change only through the back office's decisions (services that check the
-    state and write the audit log): the admin shows them, never adds, edits or deletes."""
+    state and write the audit log): the admin shows them, never adds, edits or deletes.
+
+    ``lifecycle`` is the model's state table (core.lifecycle): it says which
+    decisions a row's state offers and which permission each needs."""
+
+    lifecycle: Lifecycle
+
+    def may(self, request: HttpRequest, action: str) -> bool:
+        """Has this user the permission the state table names for ``action``?"""
+        permission = self.lifecycle.permission(action, self.opts.app_label)
+        return bool(permission) and request.user.has_perm(permission)
+
+    def offered_decisions(
+        self,
+        request: HttpRequest,
+        obj: QueuedModel,
+        buttons: dict[str, tuple[StrOrPromise, str, bool]],
+    ) -> list[dict]:
+        """The buttons (action → label, URL name, asks for a note) that the state table
+        allows from the row's state and the user may press, in ``buttons``' order."""
+        available = self.lifecycle.actions_from(getattr(obj, self.lifecycle.state_field))
+        return self.offered(
+            request,
+            obj,
+            [
+                (label, name, lambda request, action=action: self.may(request, action), asks)
+                for action, (label, name, asks) in buttons.items()
+                if action in available
+            ],
+        )
 
     def url_name(self, name: str) -> str:
         return f"{self.opts.app_label}_{self.opts.model_name}_{name}"

@@ -23,18 +23,13 @@ from audit.selectors import history_of
 from certificates.csr import CsrExpectations, CsrRejected, csr_check
 from certificates.models import Certificate
 from core.admin_workqueue import WorkQueueAdmin, WorkQueueStateFilter, waiting_time
-from orders.models import Order, OrderDocuments
+from orders.models import ORDER_LIFECYCLE, Order, OrderDocuments
 from orders.validation import TransitionNotAllowed, order_approve, order_reject, order_take
-
-# The states each decision starts from (orders.validation refuses the others);
-# used only to offer the buttons that can work.
-TAKE_FROM = (Order.State.PLACED,)
-DECIDE_FROM = (Order.State.PLACED, Order.State.IN_VALIDATION)
 
 
 class OrderStateFilter(WorkQueueStateFilter):
     states = Order.State
-    open_states = Order.OPEN_STATES
+    open_states = ORDER_LIFECYCLE.open_states
 
 
 def order_checks(order: Order) -> list[str]:
@@ -59,6 +54,8 @@ def order_checks(order: Order) -> list[str]:
 @admin.register(Order)
 class OrderAdmin(WorkQueueAdmin[Order]):
     """The work queue: open orders, oldest first; the detail page for the decision."""
+
+    lifecycle = ORDER_LIFECYCLE
 
     list_display = [
         "reference",
@@ -122,13 +119,13 @@ class OrderAdmin(WorkQueueAdmin[Order]):
     ]
 
     def has_take_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("orders.take_order")
+        return self.may(request, "take")
 
     def has_approve_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("orders.approve_order")
+        return self.may(request, "approve")
 
     def has_reject_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("orders.reject_order")
+        return self.may(request, "reject")
 
     @admin.display(description=_("wacht sinds"), ordering="placed_at")
     def waiting(self, order: Order) -> str:
@@ -184,16 +181,15 @@ class OrderAdmin(WorkQueueAdmin[Order]):
         subscriber = order.subscriber
         csr = order.csr_details or {}
         fields = csr.get("subject_fields", {})
-        decisions = []
-        if order.state in TAKE_FROM:
-            decisions.append(
-                (_("In behandeling nemen"), "in-behandeling", self.has_take_permission, False)
-            )
-        if order.state in DECIDE_FROM:
-            decisions += [
-                (_("Goedkeuren en uitgeven"), "goedkeuren", self.has_approve_permission, False),
-                (_("Afkeuren"), "afkeuren", self.has_reject_permission, True),
-            ]
+        decisions = self.offered_decisions(
+            request,
+            order,
+            {
+                "take": (_("In behandeling nemen"), "in-behandeling", False),
+                "approve": (_("Goedkeuren en uitgeven"), "goedkeuren", False),
+                "reject": (_("Afkeuren"), "afkeuren", True),
+            },
+        )
         return {
             "csr": csr,
             "subscriber": subscriber,
@@ -211,7 +207,7 @@ class OrderAdmin(WorkQueueAdmin[Order]):
             ],
             "checks": order_checks(order),
             "history": history_of(order),
-            "decisions": self.offered(request, order, decisions),
+            "decisions": decisions,
         }
 
     # The decisions, from the list (admin actions) and from the detail page (buttons).

@@ -10,16 +10,18 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
-from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from certificates.models import Certificate, Product
+from core.lifecycle import Lifecycle, Transition
+from core.submissions import ReferenceFormat
 from organisations.models import Person, Subscriber
 
-reference_validator = RegexValidator(
-    r"^S\d{17}$", _("Een referentie is een S gevolgd door 17 cijfers.")
+ORDER_REFERENCE = ReferenceFormat("S", 17)
+reference_validator = ORDER_REFERENCE.validator(
+    _("Een referentie is een S gevolgd door 17 cijfers.")
 )
 
 
@@ -63,24 +65,54 @@ class Declaration(models.TextChoices):
     )
 
 
+class OrderState(models.TextChoices):
+    PLACED = "placed", _("Geplaatst")
+    IN_VALIDATION = "in_validation", _("In validatie")
+    APPROVED = "approved", _("Goedgekeurd")
+    ISSUED = "issued", _("Uitgegeven")
+    REJECTED = "rejected", _("Afgekeurd")
+    CANCELLED = "cancelled", _("Geannuleerd")
+
+
+# The state table of an order (issue 5; manual §3.2): the services, the back-office
+# buttons, the constraints below and ``is_open`` all read it.
+ORDER_LIFECYCLE = Lifecycle(
+    states=tuple(OrderState.values),
+    # An open order still holds its key and, for a renewal, its certificate.
+    open_states=(OrderState.PLACED, OrderState.IN_VALIDATION, OrderState.APPROVED),
+    transitions=(
+        Transition("take", (OrderState.PLACED,), OrderState.IN_VALIDATION, "take_order"),
+        Transition(
+            "approve",
+            (OrderState.PLACED, OrderState.IN_VALIDATION),
+            OrderState.APPROVED,
+            "approve_order",
+        ),
+        Transition(
+            "reject",
+            (OrderState.PLACED, OrderState.IN_VALIDATION),
+            OrderState.REJECTED,
+            "reject_order",
+        ),
+        # The CA issued the certificate (orders.issuance, a task).
+        Transition("issue", (OrderState.APPROVED,), OrderState.ISSUED),
+        # A confirmed renewal replaces a placed one (orders.services.order_place).
+        Transition("cancel", (OrderState.PLACED,), OrderState.CANCELLED),
+    ),
+)
+
+
 class OrderQuerySet(models.QuerySet["Order"]):
     def open(self) -> OrderQuerySet:
-        return self.filter(state__in=Order.OPEN_STATES)
+        return self.filter(ORDER_LIFECYCLE.open_q())
 
 
 class Order(models.Model):
     """One order for a new or renewed server certificate."""
 
-    class State(models.TextChoices):
-        PLACED = "placed", _("Geplaatst")
-        IN_VALIDATION = "in_validation", _("In validatie")
-        APPROVED = "approved", _("Goedgekeurd")
-        ISSUED = "issued", _("Uitgegeven")
-        REJECTED = "rejected", _("Afgekeurd")
-        CANCELLED = "cancelled", _("Geannuleerd")
-
-    # An open order still holds its key and, for a renewal, its certificate.
-    OPEN_STATES = ("placed", "in_validation", "approved")
+    State = OrderState
+    LIFECYCLE = ORDER_LIFECYCLE
+    OPEN_STATES = ORDER_LIFECYCLE.open_states
 
     reference = models.CharField(
         _("referentie"), max_length=18, unique=True, validators=[reference_validator]
@@ -145,7 +177,7 @@ class Order(models.Model):
     # confirmation e-mail use it (SPEC.md §8).
     language = models.CharField(_("taal"), max_length=8, choices=settings.LANGUAGES, default="nl")
     # Set in the transaction that hands the e-mail to the mail server; the
-    # sweeper re-queues orders without it (orders.tasks).
+    # outbox delivers the e-mail once (core.outbox, orders.tasks).
     confirmation_sent_at = models.DateTimeField(
         _("bevestiging verstuurd op"), null=True, blank=True
     )
@@ -170,29 +202,17 @@ class Order(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["renews"],
-                condition=Q(state__in=["placed", "in_validation", "approved"])
-                & Q(renews__isnull=False),
+                condition=ORDER_LIFECYCLE.open_q() & Q(renews__isnull=False),
                 name="order_one_open_renewal_per_certificate",
             ),
             models.UniqueConstraint(
                 fields=["spki_sha256"],
-                condition=Q(state__in=["placed", "in_validation", "approved"]),
+                condition=ORDER_LIFECYCLE.open_q(),
                 name="order_one_open_order_per_key",
             ),
+            models.CheckConstraint(condition=ORDER_REFERENCE.q(), name="order_reference_format"),
             models.CheckConstraint(
-                condition=Q(reference__regex=r"^S[0-9]{17}$"), name="order_reference_format"
-            ),
-            models.CheckConstraint(
-                condition=Q(
-                    state__in=[
-                        "placed",
-                        "in_validation",
-                        "approved",
-                        "issued",
-                        "rejected",
-                        "cancelled",
-                    ]
-                ),
+                condition=ORDER_LIFECYCLE.valid_q(),
                 name="order_state_valid",
             ),
             models.CheckConstraint(
@@ -213,7 +233,7 @@ class Order(models.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.state in self.OPEN_STATES
+        return ORDER_LIFECYCLE.is_open(self.state)
 
     @property
     def is_renewal(self) -> bool:

@@ -10,12 +10,7 @@ message friendlier; the constraints are the guarantee.
 from __future__ import annotations
 
 import logging
-import secrets
 import uuid
-from functools import partial
-
-from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from audit.models import Action
 from audit.services import audit_record
@@ -23,14 +18,15 @@ from certificates.csr import CheckedCsr
 from certificates.login_certificate import LoginCertificateData
 from certificates.models import Certificate, Product
 from core.language import supported_language
-from orders.models import Order
-from orders.tasks import documents_queue
+from core.lifecycle import state_change
+from core.outbox import outbox_add
+from core.submissions import NoFreeReference, submission_create_once
+from orders.models import ORDER_LIFECYCLE, ORDER_REFERENCE, Order
+from orders.tasks import DOCUMENTS
 from organisations.models import Person, Subscriber
 from organisations.services import ManagerData, manager_create
 
 logger = logging.getLogger("portal.orders")
-
-ATTEMPTS = 5
 
 
 class OrderNotPlaced(Exception):
@@ -59,11 +55,6 @@ class KeyAlreadyOrdered(OrderNotPlaced):
 
 # A certificate manager registered in step 2; created only when the order is placed.
 NewManager = ManagerData
-
-
-def order_reference() -> str:
-    """``S`` + 17 digits like the seed's S20240209211100661: time to the second, 3 random digits."""
-    return "S" + timezone.localtime().strftime("%Y%m%d%H%M%S") + f"{secrets.randbelow(1000):03d}"
 
 
 def _open_renewal(certificate: Certificate) -> Order | None:
@@ -95,91 +86,99 @@ def order_place(
     A confirmed ``replaces`` that is still only placed is cancelled in the
     same transaction: one open renewal per certificate.
 
-    Once committed, the sealed documents and the confirmation e-mail are
-    queued (``orders.tasks``); were the broker down, the sweeper queues them
-    later. ``language`` is the language of the form and the e-mail.
+    The sealed documents (and after them the confirmation e-mail) are an
+    outbox message written in the same transaction (``orders.tasks``); were
+    the broker down, the outbox sweeper delivers them later. ``language`` is
+    the language of the form and the e-mail.
     """
     if (manager is None) == (new_manager is None):
         raise ValueError("give exactly one of manager and new_manager")
     login_certificate = login_certificate or LoginCertificateData()
     language = supported_language(language)
-    existing = Order.objects.filter(wizard_token=token).first()
-    if existing is not None:
-        raise OrderAlreadyPlaced(existing)
 
-    for _attempt in range(ATTEMPTS):
-        try:
-            with transaction.atomic():
-                if renews is not None:
-                    # Serialise renewals of one certificate for a clear message.
-                    Certificate.objects.select_for_update().filter(pk=renews.pk).first()
-                    open_renewal = _open_renewal(renews)
-                    if open_renewal is not None:
-                        if replaces is None or open_renewal.pk != replaces.pk:
-                            raise RenewalAlreadyOpen(open_renewal)
-                        if open_renewal.state != Order.State.PLACED:
-                            raise RenewalAlreadyOpen(open_renewal)
-                        open_renewal.state = Order.State.CANCELLED
-                        open_renewal.save(update_fields=["state", "updated_at"])
-                        audit_record(
-                            action=Action.ORDER_CANCELLED,
-                            obj=open_renewal,
-                            label=open_renewal.reference,
-                            state_before=Order.State.PLACED,
-                            state_after=Order.State.CANCELLED,
-                            actor_label=contact_person.name,
-                            details={"replaced_by_wizard": str(token)},
-                        )
-                    else:
-                        replaces = None
-                order_manager = manager or manager_create(
-                    subscriber=subscriber,
-                    data=new_manager,  # type: ignore[arg-type]  # exactly one is given (checked above)
-                )
-                order = Order.objects.create(
-                    reference=order_reference(),
-                    wizard_token=token,
-                    subscriber=subscriber,
-                    product=product,
-                    renews=renews,
-                    replaced_order=replaces,
-                    contact_person=contact_person,
-                    certificate_manager=order_manager,
-                    manager_is_new=new_manager is not None,
-                    csr_pem=checked_csr.pem,
-                    spki_sha256=checked_csr.spki_sha256,
-                    common_name=checked_csr.common_name,
-                    sans=checked_csr.sans,
-                    csr_details=checked_csr.as_details(),
-                    declarations=list(declarations),
-                    login_certificate_issuer=login_certificate.issuer,
-                    login_certificate_serial=login_certificate.serial,
-                    language=language,
+    def create(reference: str) -> Order:
+        confirmed = replaces
+        if renews is not None:
+            # Serialise renewals of one certificate for a clear message.
+            Certificate.objects.select_for_update().filter(pk=renews.pk).first()
+            open_renewal = _open_renewal(renews)
+            if open_renewal is None:
+                confirmed = None
+            elif confirmed is None or open_renewal.pk != confirmed.pk:
+                raise RenewalAlreadyOpen(open_renewal)
+            else:
+                cancelled, before = state_change(
+                    Order,
+                    open_renewal.pk,
+                    lifecycle=ORDER_LIFECYCLE,
+                    action="cancel",
+                    refused=RenewalAlreadyOpen,
                 )
                 audit_record(
-                    action=Action.ORDER_PLACED,
-                    obj=order,
-                    label=order.reference,
-                    state_after=Order.State.PLACED,
+                    action=Action.ORDER_CANCELLED,
+                    obj=cancelled,
+                    label=cancelled.reference,
+                    state_before=before,
+                    state_after=cancelled.state,
                     actor_label=contact_person.name,
+                    details={"replaced_by_wizard": str(token)},
                 )
-                transaction.on_commit(partial(documents_queue, order.pk))
-        except IntegrityError:
-            # Which guarantee held? Each check reads committed rows.
-            existing = Order.objects.filter(wizard_token=token).first()
-            if existing is not None:
-                raise OrderAlreadyPlaced(existing) from None
-            if renews is not None and (open_renewal := _open_renewal(renews)) is not None:
-                raise RenewalAlreadyOpen(open_renewal) from None
-            if Order.objects.open().filter(spki_sha256=checked_csr.spki_sha256).exists():
-                raise KeyAlreadyOrdered from None
-            continue  # a reference or registration number collided: draw again
-        logger.info(
-            "Order %s placed by person %s for subscriber %s (renews %s)",
-            order.reference,
-            contact_person.pk,
-            subscriber.pk,
-            renews.pk if renews else "-",
+        order_manager = manager or manager_create(
+            subscriber=subscriber,
+            data=new_manager,  # type: ignore[arg-type]  # exactly one is given (checked above)
         )
+        order = Order.objects.create(
+            reference=reference,
+            wizard_token=token,
+            subscriber=subscriber,
+            product=product,
+            renews=renews,
+            replaced_order=confirmed,
+            contact_person=contact_person,
+            certificate_manager=order_manager,
+            manager_is_new=new_manager is not None,
+            csr_pem=checked_csr.pem,
+            spki_sha256=checked_csr.spki_sha256,
+            common_name=checked_csr.common_name,
+            sans=checked_csr.sans,
+            csr_details=checked_csr.as_details(),
+            declarations=list(declarations),
+            login_certificate_issuer=login_certificate.issuer,
+            login_certificate_serial=login_certificate.serial,
+            language=language,
+        )
+        audit_record(
+            action=Action.ORDER_PLACED,
+            obj=order,
+            label=order.reference,
+            state_after=Order.State.PLACED,
+            actor_label=contact_person.name,
+        )
+        outbox_add(DOCUMENTS, order.pk)
         return order
-    raise OrderNotPlaced("no free reference")
+
+    def other_conflict() -> None:
+        if renews is not None and (open_renewal := _open_renewal(renews)) is not None:
+            raise RenewalAlreadyOpen(open_renewal) from None
+        if Order.objects.open().filter(spki_sha256=checked_csr.spki_sha256).exists():
+            raise KeyAlreadyOrdered from None
+
+    try:
+        order = submission_create_once(
+            model=Order,
+            token=token,
+            create=create,
+            reference=ORDER_REFERENCE,
+            already=OrderAlreadyPlaced,
+            other_conflict=other_conflict,
+        )
+    except NoFreeReference:
+        raise OrderNotPlaced("no free reference") from None
+    logger.info(
+        "Order %s placed by person %s for subscriber %s (renews %s)",
+        order.reference,
+        contact_person.pk,
+        subscriber.pk,
+        renews.pk if renews else "-",
+    )
+    return order

@@ -2,60 +2,65 @@
 PKIoverheid validatie zal de aanvraag zo snel mogelijk in behandeling nemen").
 
 placed → in_validation → approved → issued, or rejected (with a reason the
-customer sees). Each transition locks the order row, checks the state it
-starts from, and writes an audit entry in the same transaction; what follows
-(issuing, e-mail) is queued on commit. A double click finds the order already
+customer sees), as ``orders.models.ORDER_LIFECYCLE`` declares. Each
+transition locks the order row, checks the table allows it from the state
+the order is in (``core.lifecycle.state_change``), and writes an audit entry
+in the same transaction; what follows (issuing, e-mail) is an outbox
+message in that transaction too. A double click finds the order already
 moved on and changes nothing.
 """
 
 from __future__ import annotations
 
-from functools import partial
-
 from django.db import transaction
+from django.utils import timezone
 from django.utils.functional import Promise
 
 from audit.models import Action
 from audit.services import audit_record
-from orders.models import Order
-from orders.tasks import issue_queue, rejection_queue
+from core.lifecycle import TransitionNotAllowed as StateNotAllowed
+from core.lifecycle import state_change
+from core.mail import CONFIRMATION_MAX_AGE
+from core.outbox import outbox_add
+from orders.models import ORDER_LIFECYCLE, Order
+from orders.tasks import ISSUE, REJECTION
 
 State = Order.State
 
 
-class TransitionNotAllowed(Exception):
+class TransitionNotAllowed(StateNotAllowed):
     """The order is not in a state this action starts from; the message says which."""
 
     def __init__(self, order: Order, action: str | Promise) -> None:
-        super().__init__(f"{order.reference}: cannot {action} an order in state {order.state}")
+        super().__init__(order, action)
+        self.args = (f"{order.reference}: cannot {action} an order in state {order.state}",)
         self.order = order
 
 
 def _transition(
     *,
     order_id: int,
-    allowed_from: tuple[str, ...],
-    to: str,
+    transition: str,
     action: Action,
     officer: object,
     address: str | None,
     **changes: object,
 ) -> Order:
     with transaction.atomic():
-        order = Order.objects.select_for_update().get(pk=order_id)
-        if order.state not in allowed_from:
-            raise TransitionNotAllowed(order, action.label)
-        before = order.state
-        order.state = to
-        for field, value in changes.items():
-            setattr(order, field, value)
-        order.save(update_fields=["state", "updated_at", *changes])
+        order, before = state_change(
+            Order,
+            order_id,
+            lifecycle=ORDER_LIFECYCLE,
+            action=transition,
+            refused=lambda order: TransitionNotAllowed(order, action.label),
+            **changes,
+        )
         audit_record(
             action=action,
             obj=order,
             label=order.reference,
             state_before=before,
-            state_after=to,
+            state_after=order.state,
             actor=officer,
             address=address,
             details={key: str(value) for key, value in changes.items()},
@@ -67,8 +72,7 @@ def order_take(*, order_id: int, officer: object, address: str | None = None) ->
     """ "In behandeling nemen": a placed order goes to validation."""
     return _transition(
         order_id=order_id,
-        allowed_from=(State.PLACED,),
-        to=State.IN_VALIDATION,
+        transition="take",
         action=Action.ORDER_TAKEN,
         officer=officer,
         address=address,
@@ -76,17 +80,16 @@ def order_take(*, order_id: int, officer: object, address: str | None = None) ->
 
 
 def order_approve(*, order_id: int, officer: object, address: str | None = None) -> Order:
-    """ "Goedkeuren en uitgeven": approve, then issue (queued on commit; idempotent)."""
+    """ "Goedkeuren en uitgeven": approve, then issue (an outbox message; idempotent)."""
     with transaction.atomic():
         order = _transition(
             order_id=order_id,
-            allowed_from=(State.PLACED, State.IN_VALIDATION),
-            to=State.APPROVED,
+            transition="approve",
             action=Action.ORDER_APPROVED,
             officer=officer,
             address=address,
         )
-        transaction.on_commit(partial(issue_queue, order.pk))
+        outbox_add(ISSUE, order.pk)
     return order
 
 
@@ -100,12 +103,11 @@ def order_reject(
     with transaction.atomic():
         order = _transition(
             order_id=order_id,
-            allowed_from=(State.PLACED, State.IN_VALIDATION),
-            to=State.REJECTED,
+            transition="reject",
             action=Action.ORDER_REJECTED,
             officer=officer,
             address=address,
             rejection_reason=reason,
         )
-        transaction.on_commit(partial(rejection_queue, order.pk))
+        outbox_add(REJECTION, order.pk, give_up_after=timezone.now() + CONFIRMATION_MAX_AGE)
     return order

@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "formtools",
     "axes",
+    "core",
     "portal",
     "organisations",
     "certificates",
@@ -211,16 +212,13 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": envint("PORTAL_BROKER_VISIBILITY_TIMEOUT", 3600),
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# Orders whose documents or confirmation e-mail are still missing this long
-# after placing are queued again by the sweeper (Celery beat, orders.tasks).
+# Outbox messages (documents, e-mails, CA calls of orders, change requests and
+# revocations) still undelivered this long after they were written are queued
+# again by the one sweeper (Celery beat, core.outbox.outbox_sweep).
 PORTAL_SWEEP_GRACE_SECONDS = envint("PORTAL_SWEEP_GRACE_SECONDS", 300)
 CELERY_BEAT_SCHEDULE = {
-    "orders-sweep": {
-        "task": "orders.tasks.orders_sweep",
-        "schedule": envint("PORTAL_SWEEP_INTERVAL_SECONDS", 120),
-    },
-    "registration-sweep": {
-        "task": "registration.tasks.registration_sweep",
+    "outbox-sweep": {
+        "task": "core.outbox.outbox_sweep",
         "schedule": envint("PORTAL_SWEEP_INTERVAL_SECONDS", 120),
     },
     "id-documents-sweep": {

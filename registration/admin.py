@@ -24,7 +24,13 @@ from core.admin_workqueue import WorkQueueAdmin, WorkQueueStateFilter, waiting_t
 from registration.changes import describe
 from registration.emails import change_form_filename
 from registration.id_documents import open_id_document
-from registration.models import ChangeRequest, ChangeRequestDocuments, PersonChange, Section
+from registration.models import (
+    CHANGE_REQUEST_LIFECYCLE,
+    ChangeRequest,
+    ChangeRequestDocuments,
+    PersonChange,
+    Section,
+)
 from registration.services import (
     ChangeAlreadyDecided,
     change_request_approve,
@@ -36,12 +42,14 @@ logger = logging.getLogger("portal.registration")
 
 class ChangeRequestStateFilter(WorkQueueStateFilter):
     states = ChangeRequest.State
-    open_states = (ChangeRequest.State.SUBMITTED,)
+    open_states = CHANGE_REQUEST_LIFECYCLE.open_states
 
 
 @admin.register(ChangeRequest)
 class ChangeRequestAdmin(WorkQueueAdmin[ChangeRequest]):
     """The queue: submitted requests, oldest first; the detail page for the decision."""
+
+    lifecycle = CHANGE_REQUEST_LIFECYCLE
 
     list_display = [
         "reference",
@@ -95,10 +103,10 @@ class ChangeRequestAdmin(WorkQueueAdmin[ChangeRequest]):
     ]
 
     def has_approve_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("registration.approve_changerequest")
+        return self.may(request, "approve")
 
     def has_reject_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("registration.reject_changerequest")
+        return self.may(request, "reject")
 
     def has_id_document_permission(self, request: HttpRequest) -> bool:
         """ID copies are for the officers who decide, not for every admin user who may look."""
@@ -162,21 +170,14 @@ class ChangeRequestAdmin(WorkQueueAdmin[ChangeRequest]):
                     if person.id_document and may_see_ids
                     else ""
                 )
-        decisions = []
-        if change_request.is_open:
-            decisions = self.offered(
-                request,
-                change_request,
-                [
-                    (
-                        _("Goedkeuren en doorvoeren"),
-                        "goedkeuren",
-                        self.has_approve_permission,
-                        False,
-                    ),
-                    (_("Afkeuren"), "afkeuren", self.has_reject_permission, True),
-                ],
-            )
+        decisions = self.offered_decisions(
+            request,
+            change_request,
+            {
+                "approve": (_("Goedkeuren en doorvoeren"), "goedkeuren", False),
+                "reject": (_("Afkeuren"), "afkeuren", True),
+            },
+        )
         return {
             "blocks": blocks,
             "may_see_ids": may_see_ids,

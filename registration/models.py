@@ -12,15 +12,17 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
-from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.lifecycle import Lifecycle, Transition
+from core.submissions import ReferenceFormat
 from organisations.models import Person, Subscriber
 
-reference_validator = RegexValidator(
-    r"^ABW\d{17}$", _("Een referentie is ABW gevolgd door 17 cijfers.")
+CHANGE_REFERENCE = ReferenceFormat("ABW", 17)
+reference_validator = CHANGE_REFERENCE.validator(
+    _("Een referentie is ABW gevolgd door 17 cijfers.")
 )
 
 
@@ -46,9 +48,37 @@ class PersonChange(models.TextChoices):
     REMOVE = "remove", _("Verwijderen")
 
 
+class ChangeRequestState(models.TextChoices):
+    SUBMITTED = "submitted", _("Ingediend")
+    APPROVED = "approved", _("Goedgekeurd en doorgevoerd")
+    REJECTED = "rejected", _("Afgekeurd")
+
+
+# The state table of a change request (manual §7.2): the services, the back-office
+# buttons, the constraints below and ``is_open`` read it.
+CHANGE_REQUEST_LIFECYCLE = Lifecycle(
+    states=tuple(ChangeRequestState.values),
+    open_states=(ChangeRequestState.SUBMITTED,),
+    transitions=(
+        Transition(
+            "approve",
+            (ChangeRequestState.SUBMITTED,),
+            ChangeRequestState.APPROVED,
+            "approve_changerequest",
+        ),
+        Transition(
+            "reject",
+            (ChangeRequestState.SUBMITTED,),
+            ChangeRequestState.REJECTED,
+            "reject_changerequest",
+        ),
+    ),
+)
+
+
 class ChangeRequestQuerySet(models.QuerySet["ChangeRequest"]):
     def open(self) -> ChangeRequestQuerySet:
-        return self.filter(state=ChangeRequest.State.SUBMITTED)
+        return self.filter(CHANGE_REQUEST_LIFECYCLE.open_q())
 
 
 class ChangeRequest(models.Model):
@@ -64,10 +94,8 @@ class ChangeRequest(models.Model):
     form), and ``{"reason": ...}`` for a cancellation.
     """
 
-    class State(models.TextChoices):
-        SUBMITTED = "submitted", _("Ingediend")
-        APPROVED = "approved", _("Goedgekeurd en doorgevoerd")
-        REJECTED = "rejected", _("Afgekeurd")
+    State = ChangeRequestState
+    LIFECYCLE = CHANGE_REQUEST_LIFECYCLE
 
     reference = models.CharField(
         _("referentie"), max_length=20, unique=True, validators=[reference_validator]
@@ -109,7 +137,7 @@ class ChangeRequest(models.Model):
     )
     language = models.CharField(_("taal"), max_length=8, choices=settings.LANGUAGES, default="nl")
     # Set in the transaction that hands the e-mail to the mail server; the
-    # sweeper re-queues requests without it (registration.tasks).
+    # outbox delivers the e-mail once (core.outbox, registration.tasks).
     confirmation_sent_at = models.DateTimeField(
         _("bevestiging verstuurd op"), null=True, blank=True
     )
@@ -131,11 +159,11 @@ class ChangeRequest(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=Q(reference__regex=r"^ABW[0-9]{17}$"),
+                condition=CHANGE_REFERENCE.q(),
                 name="change_request_reference_format",
             ),
             models.CheckConstraint(
-                condition=Q(state__in=["submitted", "approved", "rejected"]),
+                condition=CHANGE_REQUEST_LIFECYCLE.valid_q(),
                 name="change_request_state_valid",
             ),
             models.CheckConstraint(
@@ -158,7 +186,7 @@ class ChangeRequest(models.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.state == self.State.SUBMITTED
+        return CHANGE_REQUEST_LIFECYCLE.is_open(self.state)
 
     def section_labels(self) -> list[str]:
         labels = dict(Section.choices)

@@ -10,18 +10,21 @@ person; a rejection carries a reason that is e-mailed.
 from __future__ import annotations
 
 import logging
-import secrets
 import uuid
 from functools import partial
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from audit.models import Action
 from audit.services import audit_record
 from certificates.login_certificate import LoginCertificateData
 from core.language import supported_language
+from core.lifecycle import state_change
+from core.mail import CONFIRMATION_MAX_AGE
+from core.outbox import outbox_add
+from core.submissions import submission_create_once
 from organisations.authorisation import DENIED_MESSAGES, allowed
 from organisations.models import Person, Subscriber
 from registration.changes import (
@@ -31,12 +34,16 @@ from registration.changes import (
     SUBSCRIBER_FIELDS,
     subscriber_values,
 )
-from registration.models import ChangeRequest, PersonChange, Section
-from registration.tasks import approval_queue, documents_queue, rejection_queue
+from registration.models import (
+    CHANGE_REFERENCE,
+    CHANGE_REQUEST_LIFECYCLE,
+    ChangeRequest,
+    PersonChange,
+    Section,
+)
+from registration.tasks import APPROVAL, DOCUMENTS, REJECTION
 
 logger = logging.getLogger("portal.registration")
-
-ATTEMPTS = 5
 
 
 class ChangeNotAllowed(Exception):
@@ -61,12 +68,6 @@ class ChangeAlreadyDecided(Exception):
     def __init__(self, change_request: ChangeRequest) -> None:
         super().__init__(f"{change_request.reference} is {change_request.state}")
         self.change_request = change_request
-
-
-def change_reference() -> str:
-    """``ABW`` + 17 digits like the seed's ABW20180604266170846: time to the second,
-    then 3 random digits."""
-    return "ABW" + timezone.localtime().strftime("%Y%m%d%H%M%S") + f"{secrets.randbelow(1000):03d}"
 
 
 def _person_changes(sections: dict[str, Any], section: Section) -> list[dict[str, Any]]:
@@ -108,89 +109,95 @@ def change_request_submit(
 
     Raises ``ChangeAlreadySubmitted`` when the token was used before and
     ``ChangeNotAllowed`` when ``check_sections`` refuses. The registration
-    itself does not change. Once committed, the sealed PDF and the
-    confirmation e-mail are queued (``registration.tasks``); were the broker
-    down, the sweeper queues them later.
+    itself does not change. The sealed PDF (and after it the confirmation
+    e-mail) is an outbox message in the same transaction
+    (``registration.tasks``); were the broker down, the outbox sweeper
+    delivers it later.
     """
     if submitted_by.subscriber_id != subscriber.pk:
         raise ChangeNotAllowed(DENIED_MESSAGES["default"])
     check_sections(person=submitted_by, sections=sections)
     login_certificate = login_certificate or LoginCertificateData()
-    existing = ChangeRequest.objects.filter(wizard_token=token).first()
-    if existing is not None:
-        raise ChangeAlreadySubmitted(existing)
-    for _attempt in range(ATTEMPTS):
-        try:
-            with transaction.atomic():
-                change_request = ChangeRequest.objects.create(
-                    reference=change_reference(),
-                    wizard_token=token,
-                    subscriber=subscriber,
-                    submitted_by=submitted_by,
-                    sections=sections,
-                    print_and_sign=needs_print_and_sign(sections),
-                    login_certificate_issuer=login_certificate.issuer,
-                    login_certificate_serial=login_certificate.serial,
-                    language=supported_language(language),
-                )
-                audit_record(
-                    action=Action.CHANGE_SUBMITTED,
-                    obj=change_request,
-                    label=change_request.reference,
-                    state_after=ChangeRequest.State.SUBMITTED,
-                    actor_label=submitted_by.name,
-                    details={"sections": list(sections)},
-                )
-                transaction.on_commit(partial(documents_queue, change_request.pk))
-        except IntegrityError:
-            existing = ChangeRequest.objects.filter(wizard_token=token).first()
-            if existing is not None:
-                raise ChangeAlreadySubmitted(existing) from None
-            continue  # the reference collided: draw again
-        logger.info(
-            "Change request %s (%s) submitted by person %s for subscriber %s",
-            change_request.reference,
-            ", ".join(sections),
-            submitted_by.pk,
-            subscriber.pk,
+
+    def create(reference: str) -> ChangeRequest:
+        change_request = ChangeRequest.objects.create(
+            reference=reference,
+            wizard_token=token,
+            subscriber=subscriber,
+            submitted_by=submitted_by,
+            sections=sections,
+            print_and_sign=needs_print_and_sign(sections),
+            login_certificate_issuer=login_certificate.issuer,
+            login_certificate_serial=login_certificate.serial,
+            language=supported_language(language),
         )
+        audit_record(
+            action=Action.CHANGE_SUBMITTED,
+            obj=change_request,
+            label=change_request.reference,
+            state_after=ChangeRequest.State.SUBMITTED,
+            actor_label=submitted_by.name,
+            details={"sections": list(sections)},
+        )
+        outbox_add(DOCUMENTS, change_request.pk)
         return change_request
-    raise IntegrityError("no free change request reference")
 
-
-def _locked_open(change_request_id: int) -> ChangeRequest:
-    change_request = ChangeRequest.objects.select_for_update().get(pk=change_request_id)
-    if not change_request.is_open:
-        raise ChangeAlreadyDecided(change_request)
+    change_request = submission_create_once(
+        model=ChangeRequest,
+        token=token,
+        create=create,
+        reference=CHANGE_REFERENCE,
+        already=ChangeAlreadySubmitted,
+    )
+    logger.info(
+        "Change request %s (%s) submitted by person %s for subscriber %s",
+        change_request.reference,
+        ", ".join(sections),
+        submitted_by.pk,
+        subscriber.pk,
+    )
     return change_request
 
 
 def _decide(
-    change_request: ChangeRequest,
+    change_request_id: int,
     *,
-    state: str,
+    transition: str,
     action: Action,
     officer: Any,
     address: str | None,
     **changes: str,
-) -> None:
-    """Move a locked, open request to ``state`` and record who decided, with an audit entry."""
-    change_request.state = state
-    change_request.decided_at = timezone.now()
-    change_request.decided_by = officer
-    for name, value in changes.items():
-        setattr(change_request, name, value)
-    change_request.save(update_fields=["state", "decided_at", "decided_by", "updated_at", *changes])
+) -> ChangeRequest:
+    """Move an open request as ``CHANGE_REQUEST_LIFECYCLE`` allows (``ChangeAlreadyDecided``
+    otherwise) and record who decided, with an audit entry; the request stays locked."""
+    change_request, before = state_change(
+        ChangeRequest,
+        change_request_id,
+        lifecycle=CHANGE_REQUEST_LIFECYCLE,
+        action=transition,
+        refused=ChangeAlreadyDecided,
+        decided_at=timezone.now(),
+        decided_by=officer,
+        **changes,
+    )
     audit_record(
         action=action,
         obj=change_request,
         label=change_request.reference,
-        state_before=ChangeRequest.State.SUBMITTED,
-        state_after=state,
+        state_before=before,
+        state_after=change_request.state,
         actor=officer,
         address=address,
         details=changes,
     )
+    return change_request
+
+
+def _locked_open(change_request_id: int, transition: str) -> ChangeRequest:
+    change_request = ChangeRequest.objects.select_for_update().get(pk=change_request_id)
+    if not CHANGE_REQUEST_LIFECYCLE.allows(transition, change_request.state):
+        raise ChangeAlreadyDecided(change_request)
+    return change_request
 
 
 def change_request_approve(
@@ -206,7 +213,7 @@ def change_request_approve(
     their only one; a cancellation sets ``Subscriber.cancelled_at``.
     """
     with transaction.atomic():
-        change_request = _locked_open(change_request_id)
+        change_request = _locked_open(change_request_id, "approve")
         subscriber = Subscriber.objects.select_for_update().get(pk=change_request.subscriber_id)
         record = partial(
             audit_record,
@@ -218,14 +225,14 @@ def change_request_approve(
         for section in (Section.REPRESENTATIVES, Section.CONTACTS):
             for entry in _person_changes(change_request.sections, section):
                 _apply_person(change_request, subscriber, section, entry, record)
-        _decide(
-            change_request,
-            state=ChangeRequest.State.APPROVED,
+        change_request = _decide(
+            change_request.pk,
+            transition="approve",
             action=Action.CHANGE_APPROVED,
             officer=officer,
             address=address,
         )
-        transaction.on_commit(partial(approval_queue, change_request.pk))
+        outbox_add(APPROVAL, change_request.pk, give_up_after=timezone.now() + CONFIRMATION_MAX_AGE)
     logger.info("Change request %s approved and applied", change_request.reference)
     return change_request
 
@@ -339,15 +346,16 @@ def change_request_reject(
     if not reason:
         raise ValueError("a rejection needs a reason")
     with transaction.atomic():
-        change_request = _locked_open(change_request_id)
-        _decide(
-            change_request,
-            state=ChangeRequest.State.REJECTED,
+        change_request = _decide(
+            change_request_id,
+            transition="reject",
             action=Action.CHANGE_REJECTED,
             officer=officer,
             address=address,
             rejection_reason=reason,
         )
-        transaction.on_commit(partial(rejection_queue, change_request.pk))
+        outbox_add(
+            REJECTION, change_request.pk, give_up_after=timezone.now() + CONFIRMATION_MAX_AGE
+        )
     logger.info("Change request %s rejected", change_request.reference)
     return change_request

@@ -14,10 +14,10 @@ from django.core import mail
 from django.utils import timezone
 from pyhanko.pdf_utils.reader import PdfFileReader
 
+from core.outbox import outbox_sweep
 from orders import documents as order_documents
 from orders.emails import confirmation_send
 from orders.models import Order, OrderDocuments
-from orders.tasks import orders_sweep
 from portal.celery import app as celery_app
 from tests.orders.placing import place_order
 
@@ -125,23 +125,23 @@ def test_with_the_broker_down_the_order_is_placed_and_the_sweeper_delivers_later
 
     assert Order.objects.filter(pk=order.pk).exists()
     assert not OrderDocuments.objects.filter(order=order).exists()
-    assert "Could not queue orders.tasks.order_documents_create" in caplog.text
+    assert "Could not queue core.outbox.outbox_deliver" in caplog.text
     # The sweeper cannot queue either while the broker is down; nothing breaks.
-    assert orders_sweep(grace_seconds=0)["documents"] >= 1
+    assert outbox_sweep(grace_seconds=0)["orders.documents"] >= 1
     assert mail.outbox == []
 
     celery_app.conf.task_always_eager = True  # the broker is back (and runs inline here)
-    orders_sweep(grace_seconds=0)
+    outbox_sweep(grace_seconds=0)
 
     assert OrderDocuments.objects.filter(order=order).count() == 1
     assert [m.subject for m in mail.outbox] == [f"Bevestiging bestelling {order.reference}"]
-    orders_sweep(grace_seconds=0)
+    outbox_sweep(grace_seconds=0)
     assert len(mail.outbox) == 1
 
 
 def test_the_sweeper_waits_for_the_grace_period(eager_tasks):
     order = place_order()
-    assert not any(orders_sweep(grace_seconds=300).values())
+    assert not any(outbox_sweep(grace_seconds=300).values())
     assert not OrderDocuments.objects.filter(order=order).exists()
 
 
@@ -149,7 +149,7 @@ def test_the_sweeper_does_not_send_week_old_confirmations(eager_tasks):
     order = place_order()
     Order.objects.filter(pk=order.pk).update(placed_at=timezone.now() - timedelta(days=8))
 
-    assert orders_sweep(grace_seconds=0)["documents"] == 1
+    assert outbox_sweep(grace_seconds=0)["orders.documents"] == 1
     assert OrderDocuments.objects.filter(order=order).exists()
     assert mail.outbox == []
-    assert not any(orders_sweep(grace_seconds=0).values())
+    assert not any(outbox_sweep(grace_seconds=0).values())

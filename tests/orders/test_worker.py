@@ -22,8 +22,8 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from core.outbox import outbox_sweep
 from orders.models import Order, OrderDocuments
-from orders.tasks import orders_sweep
 from portal.celery import app as celery_app
 from tests.celery_worker import Worker
 from tests.e2e.conftest import read_log, served_database_url
@@ -36,14 +36,13 @@ WAIT = 60  # seconds; a cold worker renders and seals in about one
 def test_the_tasks_are_configured_not_to_lose_work():
     """What the tests below rely on. (This marked test also makes pytest-django set up
     the test database when this module runs on its own.)"""
-    from orders.tasks import order_confirmation_send, order_documents_create
+    from core.outbox import outbox_deliver
 
-    for task in (order_documents_create, order_confirmation_send):
-        assert task.acks_late and task.reject_on_worker_lost, task.name
-        assert task.max_retries and task.retry_backoff, task.name
+    assert outbox_deliver.acks_late and outbox_deliver.reject_on_worker_lost
+    assert outbox_deliver.max_retries and outbox_deliver.retry_backoff
     assert celery_app.conf.worker_prefetch_multiplier == 1
     schedule = {entry["task"] for entry in celery_app.conf.beat_schedule.values()}
-    assert "orders.tasks.orders_sweep" in schedule
+    assert "core.outbox.outbox_sweep" in schedule
 
 
 @pytest.fixture
@@ -165,17 +164,18 @@ def test_with_the_worker_stopped_nothing_is_lost(start_worker, mail_dir):
     assert Order.objects.filter(pk=order.pk).exists()
     assert not OrderDocuments.objects.filter(order=order).exists()
     # The sweeper runs before the worker is back: the documents task is queued twice.
-    assert orders_sweep(grace_seconds=0)["documents"] == 1
+    assert outbox_sweep(grace_seconds=0)["orders.documents"] == 1
 
     worker = start_worker()
     _wait_until(lambda: _mails(mail_dir, order), "the confirmation e-mail", worker.log)
-    orders_sweep(grace_seconds=0)
+    outbox_sweep(grace_seconds=0)
     _settle(worker)
 
     assert len(_mails(mail_dir, order)) == 1
     assert OrderDocuments.objects.filter(order=order).count() == 1
     log = worker.log.read_text()
-    assert log.count("orders.tasks.order_documents_create[") >= 4  # 2 × received + succeeded
+    # The documents message twice (2 × received + succeeded), then the confirmation.
+    assert log.count("core.outbox.outbox_deliver[") >= 6
 
 
 def _locked(order: Order) -> psycopg.Connection:
@@ -230,7 +230,7 @@ def test_a_worker_killed_mid_task_is_covered_by_the_sweeper(start_worker, mail_d
     assert not OrderDocuments.objects.filter(order=order).exists()
 
     worker = start_worker()
-    assert orders_sweep(grace_seconds=0)["documents"] == 1
+    assert outbox_sweep(grace_seconds=0)["orders.documents"] == 1
     _wait_until(lambda: _mails(mail_dir, order), "the confirmation e-mail", worker.log)
     _settle(worker)
     assert len(_mails(mail_dir, order)) == 1

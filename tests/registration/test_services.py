@@ -9,11 +9,10 @@ import pytest
 from organisations.authorisation import DENIED_MESSAGES
 from organisations.models import Subscriber
 from registration.changes import REPRESENTATIVE_WITH_CONTACTS
-from registration.models import ChangeRequest
+from registration.models import CHANGE_REFERENCE, ChangeRequest
 from registration.services import (
     ChangeAlreadySubmitted,
     ChangeNotAllowed,
-    change_reference,
     change_request_submit,
 )
 from tests.registration.submitting import (
@@ -28,7 +27,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_the_reference_is_abw_and_17_digits():
-    reference = change_reference()
+    reference = CHANGE_REFERENCE.new()
 
     assert reference.startswith("ABW")
     assert len(reference) == 20 and reference[3:].isdigit()

@@ -1,0 +1,4 @@
+"""The outbox topics of the certificates app (core.outbox; handlers in certificates.tasks)."""
+
+REVOCATION_NOTICE = "certificates.revocation_notice"
+CA_REVOKE = "certificates.ca_revoke"

@@ -145,6 +145,20 @@ def officer_login(client, pki_dir):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
+def broker_down() -> Iterator[None]:
+    """Celery publishing to a port where no Redis listens."""
+    from portal.celery import app as celery_app
+
+    before = (celery_app.conf.task_always_eager, celery_app.conf.broker_url)
+    celery_app.conf.task_always_eager = False
+    celery_app.conf.broker_url = "redis://127.0.0.1:1/0"
+    celery_app._after_fork()  # drop pooled connections to the real broker
+    yield
+    celery_app.conf.task_always_eager, celery_app.conf.broker_url = before
+    celery_app._after_fork()
+
+
+@pytest.fixture
 def eager_tasks() -> Iterator[None]:
     """Tasks run inline, as in the embedded default (CI points Celery at Redis)."""
     from portal.celery import app

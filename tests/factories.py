@@ -40,6 +40,7 @@ from certificates.models import (
     RevocationReason,
     RevocationRequest,
 )
+from core.models import OutboxMessage
 from orders.models import Declaration, Order, OrderDocuments
 from organisations.models import LoginCertificate, Person, Subscriber, VerifiedDomain
 from registration.models import ChangeRequest, ChangeRequestDocuments, Section
@@ -347,3 +348,14 @@ class AuditEntryFactory(factory.django.DjangoModelFactory):
     state_before = Order.State.PLACED
     state_after = Order.State.IN_VALIDATION
     address = "192.0.2.10"
+
+
+class OutboxMessageFactory(factory.django.DjangoModelFactory):
+    """An undelivered e-mail about a rejected order (core.outbox)."""
+
+    class Meta:
+        model = OutboxMessage
+
+    topic = "orders.rejection"
+    object_id = factory.Sequence(lambda n: n + 1)
+    key = factory.LazyAttribute(lambda o: f"{o.topic}:{o.object_id}")

@@ -24,18 +24,6 @@ from tests.orders.placing import place_order
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def broker_down():  # noqa: ANN201
-    """Celery publishing to a port where no Redis listens."""
-    before = (celery_app.conf.task_always_eager, celery_app.conf.broker_url)
-    celery_app.conf.task_always_eager = False
-    celery_app.conf.broker_url = "redis://127.0.0.1:1/0"
-    celery_app._after_fork()  # drop pooled connections to the real broker
-    yield
-    celery_app.conf.task_always_eager, celery_app.conf.broker_url = before
-    celery_app._after_fork()
-
-
 def _count_renders(monkeypatch) -> list[str]:  # noqa: ANN001
     renders: list[str] = []
     render = order_documents.order_form_pdf

@@ -17,11 +17,11 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from certificates.models import (
+    REVOCATION_REQUEST_LIFECYCLE,
     Card,
     Certificate,
     CompromisedKey,
     IssuingCA,
-    REVOCATION_REQUEST_LIFECYCLE,
     Product,
     RevocationRequest,
 )

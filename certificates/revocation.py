@@ -11,6 +11,7 @@ certificate no longer logs in.
 from __future__ import annotations
 
 import logging
+
 from cryptography import x509
 from django.db import transaction
 from django.utils import timezone

@@ -14,8 +14,8 @@ import logging
 
 from certificates import emails
 from certificates.revocation import certificate_ca_revoke
-from core.outbox import outbox_handler
 from certificates.topics import CA_REVOKE, REVOCATION_NOTICE
+from core.outbox import outbox_handler
 
 logger = logging.getLogger("portal.certificates")
 

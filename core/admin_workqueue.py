@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from django import forms
@@ -106,7 +107,7 @@ class WorkQueueAdmin(ReadOnlyAdmin, Generic[QueuedModel]):
             request,
             obj,
             [
-                (label, name, lambda request, action=action: self.may(request, action), asks)
+                (label, name, partial(self.may, action=action), asks)
                 for action, (label, name, asks) in buttons.items()
                 if action in available
             ],

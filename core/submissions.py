@@ -14,12 +14,15 @@ import secrets
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from django.core.validators import RegexValidator
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.utils import timezone
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 Row = TypeVar("Row", bound=models.Model)
 
@@ -50,7 +53,7 @@ class ReferenceFormat:
     def q(self, field: str = "reference") -> Q:
         return Q(**{f"{field}__regex": self.pattern})
 
-    def validator(self, message: str) -> RegexValidator:
+    def validator(self, message: StrOrPromise) -> RegexValidator:
         return RegexValidator(rf"^{self.prefix}\d{{{self.digits}}}$", message)
 
     def new(self) -> str:

@@ -46,11 +46,12 @@ class ProductAdmin(admin.ModelAdmin):
         "kind",
         "family",
         "validity_days",
-        "publicly_trusted",
+        "profile",
         "price_cents",
         "active",
     ]
-    list_filter = ["kind", "family", "active", "publicly_trusted"]
+    list_filter = ["kind", "family", "active", "profile"]
+    list_select_related = ["profile"]
 
 
 @admin.register(Card)

@@ -225,7 +225,7 @@ class IssuanceProfile(models.Model):
         return self.name
 
     def clean(self) -> None:
-        errors: dict[str, str] = {}
+        errors: dict[str, object] = {}
         policies = _strings(self.policy_oids)
         if not policies:
             errors["policy_oids"] = _("Geef een lijst van ten minste één policy-OID.")

@@ -36,6 +36,8 @@ class Action(models.TextChoices):
         _("Back office geblokkeerd na mislukte inlogpogingen"),
     )
     BACKOFFICE_UNLOCKED = "backoffice_unlocked", _("Blokkade van de back office opgeheven")
+    PROFILE_ADDED = "profile_added", _("Uitgifteprofiel toegevoegd")
+    PROFILE_CHANGED = "profile_changed", _("Uitgifteprofiel gewijzigd")
 
 
 class AuditEntry(models.Model):

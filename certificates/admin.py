@@ -16,11 +16,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from certificates.issuance_profiles import issuance_profile_save
 from certificates.models import (
     REVOCATION_REQUEST_LIFECYCLE,
     Card,
     Certificate,
     CompromisedKey,
+    IssuanceProfile,
     IssuingCA,
     Product,
     RevocationRequest,
@@ -39,6 +41,30 @@ class IssuingCAAdmin(admin.ModelAdmin):
         return obj.certificate.pem if obj.certificate else ""
 
 
+@admin.register(IssuanceProfile)
+class IssuanceProfileAdmin(admin.ModelAdmin):
+    """Issuance profiles are data (issue 12); every save goes through the audited service.
+
+    A profile that has issued certificates may still be changed: what is already
+    issued stays as it is, and the audit log records the change."""
+
+    list_display = ["name", "code", "ca_slug", "subject_template", "validity_rule", "products"]
+    list_filter = ["subject_template", "validity_rule", "ca_slug"]
+    search_fields = ["code", "name", "ca_slug"]
+
+    @admin.display(description=_("producten"))
+    def products(self, obj: IssuanceProfile) -> str:
+        return ", ".join(product.name for product in obj.products.all())
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[IssuanceProfile]:
+        return super().get_queryset(request).prefetch_related("products")
+
+    def save_model(
+        self, request: HttpRequest, obj: IssuanceProfile, form: object, change: bool
+    ) -> None:
+        issuance_profile_save(profile=obj, by=request.user)
+
+
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
     list_display = [
@@ -47,11 +73,12 @@ class ProductAdmin(admin.ModelAdmin):
         "kind",
         "family",
         "validity_days",
-        "publicly_trusted",
+        "profile",
         "price_cents",
         "active",
     ]
-    list_filter = ["kind", "family", "active", "publicly_trusted"]
+    list_filter = ["kind", "family", "active", "profile"]
+    list_select_related = ["profile"]
 
 
 @admin.register(Card)

@@ -7,14 +7,25 @@ stale the second a certificate expires.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from certificates.ca.base import (
+    EXTENDED_KEY_USAGES,
+    KEY_TYPES,
+    KEY_USAGES,
+    ProfileData,
+    SubjectLayout,
+    ValidityRule,
+)
 from certificates.fields import CertificateField
 from certificates.validity import public_tls_max_validity
 from core.lifecycle import Lifecycle, Transition
@@ -94,6 +105,184 @@ class IssuingCA(models.Model):
         return chain
 
 
+# A dotted OID as X.660 allows it: first arc 0, 1 or 2, no leading zeros.
+_OID = re.compile(r"^[0-2](\.(0|[1-9][0-9]*))+$")
+
+
+def is_oid(value: object) -> bool:
+    """Whether ``value`` is a dotted object identifier (under arcs 0 and 1 at most 39)."""
+    if not isinstance(value, str) or not _OID.match(value):
+        return False
+    first, second = value.split(".")[:2]
+    return first == "2" or int(second) <= 39
+
+
+def _strings(value: object) -> list[str] | None:
+    """``value`` as a list of strings, or None when it is not one."""
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        return None
+    return value
+
+
+class IssuanceProfile(models.Model):
+    """What a CA puts into the certificates of a product (SPEC.md §9, issue 12): issuing
+    CA, policy, key usages, subject layout and validity rule, as data.
+
+    ``key_usages`` has one entry per certificate issued, that is per public key:
+    a server certificate ``[["digitalSignature", "keyEncipherment"]]``, a
+    PKIoverheid card's authentication and signature certificates
+    ``[["digitalSignature"], ["nonRepudiation"]]`` (AORTA.STK.t3130 keeps them
+    apart). keyEncipherment and dataEncipherment are left out for an EC key.
+    The CA reads a snapshot (``data()``), never the row.
+    """
+
+    class SubjectTemplate(models.TextChoices):
+        PKIO_SERVICE = (
+            SubjectLayout.PKIO_SERVICE,
+            _("PKIoverheid organisatie/dienst: C, O, organizationIdentifier, serialNumber, CN"),
+        )
+        CABF_OV = SubjectLayout.CABF_OV, _("CA/B Forum OV: C, (ST), L, O, CN")
+
+    class Validity(models.TextChoices):
+        PRODUCT = ValidityRule.PRODUCT, _("De geldigheid van het product")
+        CABF_TLS = (
+            ValidityRule.CABF_TLS,
+            _("De geldigheid van het product, ten hoogste het schema van het CA/Browser Forum"),
+        )
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("naam"), max_length=100)
+    ca_slug = models.CharField(
+        _("uitgevende CA"),
+        max_length=50,
+        validators=[
+            RegexValidator(
+                r"^[a-z0-9-]+$",
+                _("Alleen kleine letters, cijfers en streepjes: de naam van de CA in de CA-map."),
+            )
+        ],
+        help_text=_("De naam van de CA in PORTAL_CA_DIR (<naam>.crt en <naam>.key)."),
+    )
+    policy_oids = models.JSONField(
+        _("certificate policies"),
+        default=list,
+        help_text=_('Een lijst van OID\'s, bijvoorbeeld ["2.16.528.1.1003.1.2.8.6"].'),
+    )
+    key_usages = models.JSONField(
+        _("keyUsage per certificaat"),
+        default=list,
+        help_text=_(
+            "Eén lijst per uit te geven certificaat (per publieke sleutel), bijvoorbeeld "
+            '[["digitalSignature", "keyEncipherment"]] of '
+            '[["digitalSignature"], ["nonRepudiation"]]. Toegestaan: digitalSignature, '
+            "nonRepudiation, keyEncipherment, dataEncipherment, keyAgreement."
+        ),
+    )
+    extended_key_usages = models.JSONField(
+        _("extendedKeyUsage"),
+        default=list,
+        blank=True,
+        help_text=_(
+            'Namen of OID\'s, bijvoorbeeld ["serverAuth", "clientAuth"]. Namen: serverAuth, '
+            "clientAuth, codeSigning, emailProtection, timeStamping, documentSigning."
+        ),
+    )
+    subject_template = models.CharField(
+        _("opbouw van het subject"), max_length=20, choices=SubjectTemplate.choices
+    )
+    subject_key_identifier = models.BooleanField(_("subjectKeyIdentifier opnemen"), default=True)
+    validity_rule = models.CharField(
+        _("geldigheid"), max_length=10, choices=Validity.choices, default=Validity.PRODUCT
+    )
+    requires_csr = models.BooleanField(
+        _("CSR nodig"),
+        default=True,
+        help_text=_("De klant levert de publieke sleutel in een CSR aan."),
+    )
+    key_types = models.JSONField(
+        _("toegestane sleuteltypen"),
+        default=list,
+        help_text=_('Een lijst uit "rsa" en "ec", bijvoorbeeld ["rsa", "ec"].'),
+    )
+
+    class Meta:
+        verbose_name = _("uitgifteprofiel")
+        verbose_name_plural = _("uitgifteprofielen")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    subject_template__in=[SubjectLayout.PKIO_SERVICE, SubjectLayout.CABF_OV]
+                ),
+                name="issuance_profile_subject_template_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(validity_rule__in=[ValidityRule.PRODUCT, ValidityRule.CABF_TLS]),
+                name="issuance_profile_validity_rule_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        errors: dict[str, object] = {}
+        policies = _strings(self.policy_oids)
+        if not policies:
+            errors["policy_oids"] = _("Geef een lijst van ten minste één policy-OID.")
+        elif bad := [oid for oid in policies if not is_oid(oid)]:
+            errors["policy_oids"] = _("Geen geldige OID: %(oids)s.") % {"oids": ", ".join(bad)}
+        elif len(set(policies)) != len(policies):
+            errors["policy_oids"] = _("Elke policy-OID mag maar één keer voorkomen.")
+
+        entries = self.key_usages if isinstance(self.key_usages, list) else None
+        if not entries or any(not _strings(entry) for entry in entries):
+            errors["key_usages"] = _(
+                "Geef per certificaat een lijst van ten minste één keyUsage, "
+                'bijvoorbeeld [["digitalSignature", "keyEncipherment"]].'
+            )
+        elif bad := sorted({n for entry in entries for n in entry if n not in KEY_USAGES}):
+            errors["key_usages"] = _("Onbekende keyUsage: %(names)s. Toegestaan: %(allowed)s.") % {
+                "names": ", ".join(bad),
+                "allowed": ", ".join(KEY_USAGES),
+            }
+        elif any(len(set(entry)) != len(entry) for entry in entries):
+            errors["key_usages"] = _("Een keyUsage mag per certificaat maar één keer voorkomen.")
+
+        purposes = _strings(self.extended_key_usages)
+        if purposes is None:
+            errors["extended_key_usages"] = _("Geef een lijst van namen of OID's.")
+        elif bad := [p for p in purposes if p not in EXTENDED_KEY_USAGES and not is_oid(p)]:
+            errors["extended_key_usages"] = _(
+                "Onbekende extendedKeyUsage: %(names)s. Gebruik een OID of een van: %(allowed)s."
+            ) % {"names": ", ".join(bad), "allowed": ", ".join(EXTENDED_KEY_USAGES)}
+        elif len(set(purposes)) != len(purposes):
+            errors["extended_key_usages"] = _("Elke extendedKeyUsage mag maar één keer voorkomen.")
+
+        key_types = _strings(self.key_types)
+        if not key_types or any(t not in KEY_TYPES for t in key_types):
+            errors["key_types"] = _('Kies "rsa", "ec" of beide, bijvoorbeeld ["rsa", "ec"].')
+        elif len(set(key_types)) != len(key_types):
+            errors["key_types"] = _("Elk sleuteltype mag maar één keer voorkomen.")
+        if errors:
+            raise ValidationError(errors)
+
+    def data(self) -> ProfileData:
+        """The snapshot the CA issues from (certificates.ca.base.IssueRequest)."""
+        return ProfileData(
+            code=self.code,
+            ca_slug=self.ca_slug,
+            policy_oids=tuple(self.policy_oids),
+            key_usages=tuple(tuple(entry) for entry in self.key_usages),
+            extended_key_usages=tuple(self.extended_key_usages),
+            subject_template=self.subject_template,
+            subject_key_identifier=self.subject_key_identifier,
+            validity_rule=self.validity_rule,
+            requires_csr=self.requires_csr,
+            key_types=tuple(self.key_types),
+        )
+
+
 class Product(models.Model):
     """What can be ordered; validity and price are data (SPEC.md §7)."""
 
@@ -124,17 +313,15 @@ class Product(models.Model):
         default=False,
         help_text=_("Digipoort: de naam van de service wordt afgeleid van het OIN."),
     )
-    allows_ecdsa = models.BooleanField(_("ECDSA-sleutels toegestaan"), default=False)
+    profile = models.ForeignKey(
+        IssuanceProfile,
+        on_delete=models.PROTECT,
+        related_name="products",
+        verbose_name=_("uitgifteprofiel"),
+        help_text=_("Wat de CA in de certificaten van dit product zet."),
+    )
     requires_locality = models.BooleanField(
         _("plaats en provincie verplicht"), default=False, help_text=_("certSIGN OV.")
-    )
-    publicly_trusted = models.BooleanField(
-        _("publiek vertrouwd"),
-        default=False,
-        help_text=_(
-            "Een publiek vertrouwd TLS-certificaat (certSIGN OV): de geldigheid volgt ook het "
-            "schema van het CA/Browser Forum."
-        ),
     )
 
     class Meta:
@@ -154,6 +341,17 @@ class Product(models.Model):
     def price(self) -> Decimal:
         """The price in euros."""
         return Decimal(self.price_cents) / 100
+
+    @property
+    def allows_ecdsa(self) -> bool:
+        """Whether the profile certifies EC keys (CSR rule 3: ECDSA where the product allows)."""
+        return "ec" in self.profile.key_types
+
+    @property
+    def publicly_trusted(self) -> bool:
+        """A publicly trusted TLS product: its profile caps the validity at the CA/Browser
+        Forum schedule."""
+        return self.profile.validity_rule == ValidityRule.CABF_TLS
 
     def validity_days_on(self, at: date) -> int:
         """The days a certificate of this product issued on ``at`` (UTC) is valid: the

@@ -52,7 +52,11 @@ def open_renewal(*, certificate: Certificate) -> Order | None:
 
 
 def orderable_products(*, family: str) -> QuerySet[Product]:
-    return Product.objects.filter(kind="server", family=family, active=True).order_by("name")
+    return (
+        Product.objects.filter(kind="server", family=family, active=True)
+        .select_related("profile")
+        .order_by("name")
+    )
 
 
 def certificate_managers(*, subscriber: Subscriber) -> QuerySet[Person]:

@@ -19,7 +19,6 @@ from django.db import transaction
 from django.db.models import Q
 
 from certificates import demo_pki
-from certificates.ca.local import PRODUCT_PROFILES
 from certificates.models import Card, Certificate, IssuingCA, Kind, Product, RevocationReason
 from certificates.services import certificate_mark_revoked, certificate_record, issuing_ca_record
 from certificates.x509_fields import fingerprint
@@ -185,7 +184,7 @@ def _server_certificates(
     andere: Subscriber,
     persons: dict[str, Person],
 ) -> None:
-    products = {p.code: p for p in Product.objects.all()}
+    products = {p.code: p for p in Product.objects.select_related("profile")}
     today = demo_pki.now()
     day = dt.timedelta(days=1)
     rows = [
@@ -317,7 +316,7 @@ def _server_certificates(
                 x509.oid.ExtendedKeyUsageOID.SERVER_AUTH,
                 x509.oid.ExtendedKeyUsageOID.CLIENT_AUTH,
             ],
-            policy=PRODUCT_PROFILES[product].policy,
+            policy=products[product].profile.policy_oids[0],
         )
         certificate = certificate_record(
             subscriber=subscriber,
@@ -472,7 +471,15 @@ def _card_certificates(
 # is its own permission, and the audit log is readable.
 OFFICER_PERMISSIONS = {
     "orders": ["take_order", "approve_order", "reject_order"],
-    "certificates": ["execute_revocationrequest", "reject_revocationrequest"],
+    "certificates": [
+        "execute_revocationrequest",
+        "reject_revocationrequest",
+        # Products and their issuance profiles are data the back office keeps (issue 12).
+        "add_product",
+        "change_product",
+        "add_issuanceprofile",
+        "change_issuanceprofile",
+    ],
     "audit": ["view_auditentry"],
     "registration": ["view_changerequest", "approve_changerequest", "reject_changerequest"],
     # Locked-out logins: seeing them, and unlocking another officer (portal/admin.py).

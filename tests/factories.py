@@ -34,6 +34,7 @@ from certificates.models import (
     Card,
     Certificate,
     CompromisedKey,
+    IssuanceProfile,
     IssuingCA,
     Kind,
     Product,
@@ -157,11 +158,29 @@ class IssuingCAFactory(factory.django.DjangoModelFactory):
     fingerprint = factory.LazyAttribute(lambda o: x509_fields.fingerprint(o.x509))
 
 
+class IssuanceProfileFactory(factory.django.DjangoModelFactory):
+    """A PKIoverheid server profile issued by the demo's Private Services CA."""
+
+    class Meta:
+        model = IssuanceProfile
+
+    code = factory.Sequence(lambda n: f"test-profile-{n}")
+    name = factory.Sequence(lambda n: f"Testprofiel {n}")
+    ca_slug = "g1-services"
+    policy_oids = factory.LazyFunction(lambda: [demo_pki.POLICY_PRIVATE_SERVER])
+    key_usages = factory.LazyFunction(lambda: [["digitalSignature", "keyEncipherment"]])
+    extended_key_usages = factory.LazyFunction(lambda: ["serverAuth", "clientAuth"])
+    subject_template = IssuanceProfile.SubjectTemplate.PKIO_SERVICE
+    key_types = factory.LazyFunction(lambda: ["rsa"])
+
+
 class ProductFactory(factory.django.DjangoModelFactory):
     """An orderable PKIoverheid server certificate product."""
 
     class Meta:
         model = Product
+
+    profile = factory.SubFactory(IssuanceProfileFactory)
 
     code = factory.Sequence(lambda n: f"test-product-{n}")
     name = factory.Sequence(lambda n: f"Testproduct {n}")

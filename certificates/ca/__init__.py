@@ -16,6 +16,8 @@ from certificates.ca.base import (
     CertificateAuthority,
     IssuedCertificate,
     IssueRequest,
+    ProfileData,
+    SubjectData,
 )
 
 __all__ = [
@@ -23,6 +25,8 @@ __all__ = [
     "CertificateAuthority",
     "IssueRequest",
     "IssuedCertificate",
+    "ProfileData",
+    "SubjectData",
     "ca_backend",
 ]
 

@@ -1,8 +1,10 @@
 """The one small interface between the portal and a CA (SPEC.md §9): issue, revoke, CRL.
 
-The portal decides *what* is issued (subject from validated registration
-data, the validated names, the product's validity); a backend decides *how*
-(which issuing CA, the extensions of the profile, where the key lives).
+The portal decides *what* is issued (the issuance profile, the subject from
+validated registration data, the validated names, the product's validity); a
+backend decides *how* (where the CA key lives, how the extensions are encoded).
+The profile travels as a snapshot (``ProfileData``), so a backend never reads
+the database for it.
 """
 
 from __future__ import annotations
@@ -13,35 +15,103 @@ from typing import Protocol
 
 from cryptography import x509
 
+# The keyUsage bits a profile may name, by their RFC 5280 names (§4.2.1.3).
+# A PKIoverheid/AORTA card keeps authentication (digitalSignature) and
+# signature (nonRepudiation) in separate certificates (AORTA.STK.t3130).
+KEY_USAGES = (
+    "digitalSignature",
+    "nonRepudiation",
+    "keyEncipherment",
+    "dataEncipherment",
+    "keyAgreement",
+)
+
+# The extendedKeyUsage purposes a profile may name; a dotted OID is accepted too.
+EXTENDED_KEY_USAGES = {
+    "serverAuth": "1.3.6.1.5.5.7.3.1",
+    "clientAuth": "1.3.6.1.5.5.7.3.2",
+    "codeSigning": "1.3.6.1.5.5.7.3.3",
+    "emailProtection": "1.3.6.1.5.5.7.3.4",
+    "timeStamping": "1.3.6.1.5.5.7.3.8",
+    "documentSigning": "1.3.6.1.4.1.311.10.3.12",
+}
+
+KEY_TYPES = ("rsa", "ec")
+
+
+class SubjectLayout:
+    """How the issued subject is laid out (``IssuanceProfile.subject_template``)."""
+
+    # PKIoverheid organisation/service server certificates: C, O,
+    # organizationIdentifier, serialNumber, CN.
+    PKIO_SERVICE = "pkio-service"
+    # CA/Browser Forum OV TLS (Baseline Requirements §7.1.2.7.4): C, (ST), L, O, CN.
+    CABF_OV = "cabf-ov"
+
+
+class ValidityRule:
+    """How long an issued certificate is valid (``IssuanceProfile.validity_rule``)."""
+
+    PRODUCT = "product"  # the product's days
+    # The product's days, at most what the CA/Browser Forum schedule allows on
+    # the day of signing (certificates.validity.public_tls_max_validity).
+    CABF_TLS = "cabf-tls"
+
+
+@dataclass(frozen=True)
+class ProfileData:
+    """A snapshot of an ``IssuanceProfile`` row (``IssuanceProfile.data()``)."""
+
+    code: str
+    ca_slug: str  # the issuing CA in PORTAL_CA_DIR
+    policy_oids: tuple[str, ...]
+    # One entry per certificate (per public key) issued, each a tuple of KEY_USAGES names.
+    key_usages: tuple[tuple[str, ...], ...]
+    extended_key_usages: tuple[str, ...]  # EXTENDED_KEY_USAGES names or dotted OIDs
+    subject_template: str  # a SubjectLayout value
+    subject_key_identifier: bool
+    validity_rule: str  # a ValidityRule value
+    requires_csr: bool
+    key_types: tuple[str, ...]  # KEY_TYPES
+
+    @property
+    def publicly_trusted(self) -> bool:
+        return self.validity_rule == ValidityRule.CABF_TLS
+
+
+@dataclass(frozen=True)
+class SubjectData:
+    """The validated subject attributes; the profile's layout picks which are used.
+
+    Built from the registration (never from a CSR's subject). Attributes a
+    layout does not use may stay empty.
+    """
+
+    country: str  # "NL"
+    organization: str  # the registered organisation name
+    common_name: str
+    organization_identifier: str = ""  # "NTRNL-<KvK>"
+    serial_number: str = ""  # the OIN (20 digits)
+    # The registered place (certSIGN OV: BR §7.1.4.2 wants L or ST next to O);
+    # never the CSR's.
+    locality: str = ""
+    state: str = ""
+
 
 @dataclass(frozen=True)
 class IssueRequest:
-    """Everything a backend needs to issue one server certificate.
+    """Everything a backend needs to issue the certificates of one order.
 
-    Built from validated data (the subscriber's registration, the validated
-    host names), never from the CSR's subject; only the public key comes
-    from the CSR.
+    One certificate per public key, in order: key ``i`` gets the profile's
+    ``key_usages[i]``. Only the public keys come from the customer.
     """
 
-    product_code: str  # Product.code: "pkio-private", "pkio-digipoort", "pkio-trial", ...
-    country: str  # "NL"
-    organization: str  # the registered organisation name
-    organization_identifier: str  # "NTRNL-<KvK>"
-    subject_serial: str  # the OIN (20 digits)
-    common_name: str
-    dns_names: tuple[str, ...]  # validated subjectAltName entries, the first is the CN
-    public_key_der: bytes  # SubjectPublicKeyInfo (DER) from the CSR
+    profile: ProfileData
+    subject: SubjectData
+    public_keys: tuple[bytes, ...]  # SubjectPublicKeyInfo (DER) each
     validity_days: int  # Product.validity_days
+    dns_names: tuple[str, ...] = ()  # validated subjectAltName entries, the first is the CN
     not_after: datetime | None = None  # a replacement keeps the replaced certificate's expiry
-    # The registered place (certSIGN OV: BR §7.1.4.2 wants L or ST next to O);
-    # never the CSR's. The registration has no province, so the portal sends
-    # no ST.
-    locality: str = ""
-    state: str = ""
-    # A publicly trusted TLS product (Product.publicly_trusted): the backend
-    # caps the validity at the CA/Browser Forum maximum on the day it issues
-    # (certificates.validity.public_tls_max_validity).
-    publicly_trusted: bool = False
 
 
 @dataclass(frozen=True)
@@ -56,7 +126,9 @@ class CAUnavailable(Exception):
 
 
 class CertificateAuthority(Protocol):
-    def issue(self, request: IssueRequest) -> IssuedCertificate: ...
+    def issue(self, request: IssueRequest) -> tuple[IssuedCertificate, ...]:
+        """One issued certificate per ``request.public_keys`` entry, in the same order."""
+        ...
 
     def revoke(
         self,

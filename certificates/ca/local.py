@@ -27,47 +27,24 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
+from cryptography.x509.oid import AuthorityInformationAccessOID, NameOID
 from django.conf import settings
 
-from certificates.ca.base import CAUnavailable, IssuedCertificate, IssueRequest
+from certificates.ca.base import (
+    EXTENDED_KEY_USAGES,
+    CAUnavailable,
+    IssuedCertificate,
+    IssueRequest,
+    ProfileData,
+    SubjectData,
+    SubjectLayout,
+)
 from certificates.csr import is_placeholder
 from certificates.models import Certificate
 from certificates.validity import public_tls_max_validity
 from certificates.x509_fields import fingerprint
 
 logger = logging.getLogger("portal.ca")
-
-# PKIoverheid Programma van Eisen: "Private Services" server certificates.
-POLICY_PRIVATE_SERVER = "2.16.528.1.1003.1.2.8.6"
-# PKIoverheid's TRIAL arc (Programma van Eisen TRIAL §1.2, 2.16.528.1.1003.1.2.9):
-# "TRIAL services authenticity". A test policy, so that no relying party that
-# accepts production Private Services certificates takes a trial one for one.
-POLICY_TRIAL_SERVER = "2.16.528.1.1003.1.2.9.4"
-# CA/Browser Forum reserved OID for organisation-validated TLS certificates
-# (Baseline Requirements §7.1.6.1): what a real certSIGN OV certificate asserts.
-POLICY_CABF_OV = "2.23.140.1.2.2"
-
-
-@dataclass(frozen=True)
-class ProductProfile:
-    ca_slug: str  # the issuing CA in PORTAL_CA_DIR
-    policy: str  # certificatePolicies OID
-    # The CA/Browser Forum OV TLS profile (Baseline Requirements §7.1.2.7)
-    # instead of the PKIoverheid one (SPEC.md §9).
-    cabf_ov: bool = False
-
-
-# Which issuing CA signs each product, under which policy (SPEC.md §9). Three
-# separate demo hierarchies (certificates/demo_pki.py): production PKIoverheid
-# Private Services (G1), the PKIoverheid TRIAL hierarchy for test certificates,
-# and a certSIGN hierarchy for the publicly trusted OV certificates.
-PRODUCT_PROFILES: dict[str, ProductProfile] = {
-    "pkio-private": ProductProfile("g1-services", POLICY_PRIVATE_SERVER),
-    "pkio-digipoort": ProductProfile("g1-services", POLICY_PRIVATE_SERVER),
-    "pkio-trial": ProductProfile("trial-services", POLICY_TRIAL_SERVER),
-    "certsign-ov": ProductProfile("certsign-ov-tls", POLICY_CABF_OV, cabf_ov=True),
-}
 
 # Clock skew between us and the relying party: a certificate installed the
 # minute it is issued must already be valid there.
@@ -190,49 +167,91 @@ def ca_certificate_url(slug: str) -> str:
     return f"{settings.PORTAL_CRL_BASE_URL}/{slug}.crt"
 
 
-def subject_name(request: IssueRequest, *, cabf_ov: bool = False) -> x509.Name:
-    """The issued subject, from validated registration data only (SPEC.md §9).
+def subject_name(subject: SubjectData, *, template: str) -> x509.Name:
+    """The issued subject in the profile's layout, from validated registration data
+    only (SPEC.md §9).
 
-    Order as Baseline Requirements §7.1.4.2 lists it. The CA/B Forum OV
-    profile (§7.1.2.7.4) has no place for organizationIdentifier and
-    serialNumber, so they are left out there.
+    Order as Baseline Requirements §7.1.4.2 lists it. The CA/B Forum OV layout
+    (§7.1.2.7.4) has no place for organizationIdentifier and serialNumber; the
+    PKIoverheid organisation-service layout none for L and ST.
     """
-    attributes = [(NameOID.COUNTRY_NAME, request.country)]
-    if request.state:
-        attributes.append((NameOID.STATE_OR_PROVINCE_NAME, request.state))
-    if request.locality:
-        attributes.append((NameOID.LOCALITY_NAME, request.locality))
-    attributes.append((NameOID.ORGANIZATION_NAME, request.organization))
-    if not cabf_ov:
-        attributes += [
-            (NameOID.ORGANIZATION_IDENTIFIER, request.organization_identifier),
-            (NameOID.SERIAL_NUMBER, request.subject_serial),
+    if template == SubjectLayout.PKIO_SERVICE:
+        attributes = [
+            (NameOID.COUNTRY_NAME, subject.country),
+            (NameOID.ORGANIZATION_NAME, subject.organization),
+            (NameOID.ORGANIZATION_IDENTIFIER, subject.organization_identifier),
+            (NameOID.SERIAL_NUMBER, subject.serial_number),
+            (NameOID.COMMON_NAME, subject.common_name),
         ]
-    attributes.append((NameOID.COMMON_NAME, request.common_name))
+    elif template == SubjectLayout.CABF_OV:
+        attributes = [(NameOID.COUNTRY_NAME, subject.country)]
+        if subject.state:
+            attributes.append((NameOID.STATE_OR_PROVINCE_NAME, subject.state))
+        if subject.locality:
+            attributes.append((NameOID.LOCALITY_NAME, subject.locality))
+        attributes += [
+            (NameOID.ORGANIZATION_NAME, subject.organization),
+            (NameOID.COMMON_NAME, subject.common_name),
+        ]
+    else:
+        raise ValueError(f"Unknown subject template {template!r}")
+    missing = [oid.dotted_string for oid, value in attributes if not value]
+    if missing:
+        raise ValueError(f"The subject lacks {', '.join(missing)}")
     return x509.Name([x509.NameAttribute(oid, value) for oid, value in attributes])
 
 
-def _check_place(request: IssueRequest, *, cabf_ov: bool) -> None:
-    """L and ST are real places; the OV profile needs one of them next to O (BR §7.1.4.2)."""
-    for value in (request.locality, request.state):
+def _check_place(subject: SubjectData, *, template: str) -> None:
+    """L and ST are real places; the OV layout needs one of them next to O (BR §7.1.4.2)."""
+    for value in (subject.locality, subject.state):
         if value and is_placeholder(value):
             raise ValueError(f"{value!r} is a placeholder, not a place (BR §7.1.4.3)")
-    if cabf_ov and not (request.locality or request.state):
+    if template == SubjectLayout.CABF_OV and not (subject.locality or subject.state):
         raise ValueError("The OV profile needs the registered locality or state")
 
 
-def _key_usage(public_key: object, *, key_encipherment: bool = True) -> x509.KeyUsage:
-    # keyEncipherment only means something for RSA key transport.
-    return x509.KeyUsage(
-        digital_signature=True,
-        content_commitment=False,
-        key_encipherment=key_encipherment and isinstance(public_key, rsa.RSAPublicKey),
-        data_encipherment=False,
-        key_agreement=False,
-        key_cert_sign=False,
-        crl_sign=False,
-        encipher_only=False,
-        decipher_only=False,
+# keyUsage names (certificates.ca.base.KEY_USAGES) as cryptography's KeyUsage arguments.
+_KEY_USAGE_ARGUMENTS = {
+    "digitalSignature": "digital_signature",
+    "nonRepudiation": "content_commitment",
+    "keyEncipherment": "key_encipherment",
+    "dataEncipherment": "data_encipherment",
+    "keyAgreement": "key_agreement",
+}
+# Key transport: only meaningful for an RSA key; left out for an EC key.
+_RSA_ONLY = {"keyEncipherment", "dataEncipherment"}
+
+
+def _key_usage(public_key: object, names: tuple[str, ...]) -> x509.KeyUsage:
+    arguments = dict.fromkeys([*_KEY_USAGE_ARGUMENTS.values(), "key_cert_sign", "crl_sign"], False)
+    for name in names:
+        if name in _RSA_ONLY and not isinstance(public_key, rsa.RSAPublicKey):
+            continue
+        arguments[_KEY_USAGE_ARGUMENTS[name]] = True
+    if not any(arguments.values()):
+        raise ValueError(f"No key usage of {list(names)} applies to this key")
+    return x509.KeyUsage(**arguments, encipher_only=False, decipher_only=False)
+
+
+def _certified_key(
+    der: bytes, profile: ProfileData
+) -> rsa.RSAPublicKey | ec.EllipticCurvePublicKey:
+    """The public key in ``der``, if it is of a type the profile certifies."""
+    public_key = serialization.load_der_public_key(der)
+    if isinstance(public_key, rsa.RSAPublicKey):
+        key_type = "rsa"
+    elif isinstance(public_key, ec.EllipticCurvePublicKey):
+        key_type = "ec"
+    else:
+        raise ValueError("Only RSA and EC keys are certified")
+    if key_type not in profile.key_types:
+        raise ValueError(f"Profile {profile.code!r} does not certify {key_type} keys")
+    return public_key
+
+
+def _extended_key_usage(names: tuple[str, ...]) -> x509.ExtendedKeyUsage:
+    return x509.ExtendedKeyUsage(
+        [x509.ObjectIdentifier(EXTENDED_KEY_USAGES.get(name, name)) for name in names]
     )
 
 
@@ -253,116 +272,162 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
+def _validity(request: IssueRequest, ca: _CA) -> tuple[dt.datetime, dt.datetime]:
+    """notBefore and notAfter: the product's days, under the profile's validity rule,
+    never past the CA's own expiry."""
+    now = _now()
+    ca_end = ca.certificate.not_valid_after_utc
+    if ca_end <= now:
+        raise CAUnavailable(f"CA {ca.slug!r} expired on {ca_end:%Y-%m-%d}")
+    days = request.validity_days
+    publicly_trusted = request.profile.publicly_trusted
+    if publicly_trusted:
+        # The rule in force when we sign; backdating only makes the period
+        # start earlier, never longer than ``days``.
+        days = min(days, public_tls_max_validity(now.date()))
+    not_before = now - BACKDATE
+    # RFC 5280 and the BRs count both ends in: the period is then exactly ``days``.
+    period_end = not_before + dt.timedelta(days=days) - dt.timedelta(seconds=1)
+    not_after = min(request.not_after or period_end, ca_end)
+    if publicly_trusted:
+        not_after = min(not_after, period_end)
+    if not_after <= not_before:
+        raise ValueError(f"not_after {not_after} is in the past")
+    return not_before, not_after
+
+
+def _sign(
+    ca: _CA,
+    profile: ProfileData,
+    *,
+    subject: x509.Name,
+    public_key: rsa.RSAPublicKey | ec.EllipticCurvePublicKey,
+    key_usages: tuple[str, ...],
+    dns_names: tuple[str, ...],
+    not_before: dt.datetime,
+    not_after: dt.datetime,
+) -> x509.Certificate:
+    """One certificate of ``profile`` for ``public_key``.
+
+    The CA/B Forum OV profile (BR §7.1.2.7) names serverAuth only and leaves out
+    keyEncipherment (§7.1.2.7.11, TLS key transport is gone with TLS 1.3) and
+    the subjectKeyIdentifier (§7.1.2.7.6, NOT RECOMMENDED for subscribers): its
+    profile row says so.
+    """
+    assert ca.key is not None
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(ca.certificate.subject)
+        .public_key(public_key)
+        .serial_number(_serial_number())
+        .not_valid_before(not_before)
+        .not_valid_after(not_after)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(_key_usage(public_key, key_usages), critical=True)
+    )
+    if profile.extended_key_usages:
+        builder = builder.add_extension(
+            _extended_key_usage(profile.extended_key_usages), critical=False
+        )
+    if dns_names:
+        builder = builder.add_extension(
+            x509.SubjectAlternativeName([x509.DNSName(n) for n in dns_names]), critical=False
+        )
+    builder = builder.add_extension(
+        x509.CertificatePolicies(
+            [
+                x509.PolicyInformation(x509.ObjectIdentifier(oid), None)
+                for oid in profile.policy_oids
+            ]
+        ),
+        critical=False,
+    )
+    if profile.subject_key_identifier:
+        builder = builder.add_extension(
+            x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False
+        )
+    return (
+        builder.add_extension(_authority_key_identifier(ca), critical=False)
+        .add_extension(
+            # caIssuers only: the built-in CA runs no OCSP responder (the BRs
+            # made OCSP optional with ballot SC-063; the CRL is the record).
+            x509.AuthorityInformationAccess(
+                [
+                    x509.AccessDescription(
+                        AuthorityInformationAccessOID.CA_ISSUERS,
+                        x509.UniformResourceIdentifier(ca_certificate_url(ca.slug)),
+                    )
+                ]
+            ),
+            critical=False,
+        )
+        .add_extension(
+            x509.CRLDistributionPoints(
+                [
+                    x509.DistributionPoint(
+                        full_name=[x509.UniformResourceIdentifier(crl_url(ca.slug))],
+                        relative_name=None,
+                        reasons=None,
+                        crl_issuer=None,
+                    )
+                ]
+            ),
+            critical=False,
+        )
+        .sign(ca.key, hashes.SHA256())
+    )
+
+
 class LocalCA:
     """Issues and signs CRLs with the CA keys in PORTAL_CA_DIR (see the module docstring)."""
 
-    def issue(self, request: IssueRequest) -> IssuedCertificate:
-        """Sign the profile of ``request.product_code`` (SPEC.md §9; certSIGN OV: the
-        CA/Browser Forum OV profile, Baseline Requirements §7.1.2.7)."""
-        profile = PRODUCT_PROFILES.get(request.product_code)
-        if profile is None:
-            raise CAUnavailable(f"No issuing CA for product {request.product_code!r}")
-        if not request.dns_names or request.dns_names[0] != request.common_name:
+    def issue(self, request: IssueRequest) -> tuple[IssuedCertificate, ...]:
+        """Sign one certificate per public key from the request's profile (SPEC.md §9;
+        certSIGN OV: the CA/Browser Forum OV profile, Baseline Requirements §7.1.2.7).
+
+        Key ``i`` gets the profile's ``key_usages[i]``; everything else is the
+        same for every key. Every key is checked before anything is signed.
+        """
+        profile = request.profile
+        if len(request.public_keys) != len(profile.key_usages):
+            raise ValueError(
+                f"Profile {profile.code!r} issues {len(profile.key_usages)} certificate(s), "
+                f"got {len(request.public_keys)} public key(s)"
+            )
+        serves_tls = "serverAuth" in profile.extended_key_usages
+        if (serves_tls or request.dns_names) and (
+            not request.dns_names or request.dns_names[0] != request.subject.common_name
+        ):
             raise ValueError("dns_names must start with the common name")
-        _check_place(request, cabf_ov=profile.cabf_ov)
-        public_key = serialization.load_der_public_key(request.public_key_der)
-        if not isinstance(public_key, (rsa.RSAPublicKey, ec.EllipticCurvePublicKey)):
-            raise ValueError("Only RSA and EC keys are certified")
+        _check_place(request.subject, template=profile.subject_template)
+        subject = subject_name(request.subject, template=profile.subject_template)
+        keys = [_certified_key(der, profile) for der in request.public_keys]
         ca = _signing_ca(profile.ca_slug)
-        assert ca.key is not None
-
-        now = _now()
-        ca_end = ca.certificate.not_valid_after_utc
-        if ca_end <= now:
-            raise CAUnavailable(f"CA {ca.slug!r} expired on {ca_end:%Y-%m-%d}")
-        days = request.validity_days
-        if request.publicly_trusted:
-            # The rule in force when we sign; backdating only makes the period
-            # start earlier, never longer than ``days``.
-            days = min(days, public_tls_max_validity(now.date()))
-        not_before = now - BACKDATE
-        # RFC 5280 and the BRs count both ends in: the period is then exactly ``days``.
-        period_end = not_before + dt.timedelta(days=days) - dt.timedelta(seconds=1)
-        not_after = min(request.not_after or period_end, ca_end)
-        if request.publicly_trusted:
-            not_after = min(not_after, period_end)
-        if not_after <= not_before:
-            raise ValueError(f"not_after {not_after} is in the past")
-
-        if profile.cabf_ov:
-            # BR §7.1.2.7.10: serverAuth only; keyEncipherment is NOT RECOMMENDED
-            # (§7.1.2.7.11, TLS key transport is gone with TLS 1.3).
-            usages = [ExtendedKeyUsageOID.SERVER_AUTH]
-        else:
-            usages = [ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]
-        builder = (
-            x509.CertificateBuilder()
-            .subject_name(subject_name(request, cabf_ov=profile.cabf_ov))
-            .issuer_name(ca.certificate.subject)
-            .public_key(public_key)
-            .serial_number(_serial_number())
-            .not_valid_before(not_before)
-            .not_valid_after(not_after)
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(
-                _key_usage(public_key, key_encipherment=not profile.cabf_ov), critical=True
+        not_before, not_after = _validity(request, ca)
+        chain = _chain(ca)
+        issued = []
+        for public_key, usages in zip(keys, profile.key_usages, strict=True):
+            certificate = _sign(
+                ca,
+                profile,
+                subject=subject,
+                public_key=public_key,
+                key_usages=usages,
+                dns_names=request.dns_names,
+                not_before=not_before,
+                not_after=not_after,
             )
-            .add_extension(x509.ExtendedKeyUsage(usages), critical=False)
-            .add_extension(
-                x509.SubjectAlternativeName([x509.DNSName(n) for n in request.dns_names]),
-                critical=False,
+            logger.info(
+                "Issued %s serial %x for %s (%s) by CA %s",
+                profile.code,
+                certificate.serial_number,
+                request.subject.common_name,
+                request.subject.organization_identifier or request.subject.organization,
+                ca.slug,
             )
-            .add_extension(
-                x509.CertificatePolicies(
-                    [x509.PolicyInformation(x509.ObjectIdentifier(profile.policy), None)]
-                ),
-                critical=False,
-            )
-        )
-        if not profile.cabf_ov:
-            # BR §7.1.2.7.6: subjectKeyIdentifier is NOT RECOMMENDED for subscribers.
-            builder = builder.add_extension(
-                x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False
-            )
-        certificate = (
-            builder.add_extension(_authority_key_identifier(ca), critical=False)
-            .add_extension(
-                # caIssuers only: the built-in CA runs no OCSP responder (the BRs
-                # made OCSP optional with ballot SC-063; the CRL is the record).
-                x509.AuthorityInformationAccess(
-                    [
-                        x509.AccessDescription(
-                            AuthorityInformationAccessOID.CA_ISSUERS,
-                            x509.UniformResourceIdentifier(ca_certificate_url(ca.slug)),
-                        )
-                    ]
-                ),
-                critical=False,
-            )
-            .add_extension(
-                x509.CRLDistributionPoints(
-                    [
-                        x509.DistributionPoint(
-                            full_name=[x509.UniformResourceIdentifier(crl_url(ca.slug))],
-                            relative_name=None,
-                            reasons=None,
-                            crl_issuer=None,
-                        )
-                    ]
-                ),
-                critical=False,
-            )
-            .sign(ca.key, hashes.SHA256())
-        )
-        logger.info(
-            "Issued %s serial %x for %s (%s) by CA %s",
-            request.product_code,
-            certificate.serial_number,
-            request.common_name,
-            request.organization_identifier,
-            ca.slug,
-        )
-        return IssuedCertificate(certificate, ca.certificate, _chain(ca))
+            issued.append(IssuedCertificate(certificate, ca.certificate, chain))
+        return tuple(issued)
 
     def revoke(
         self,

@@ -9,7 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import subprocess
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography import x509
@@ -32,13 +34,8 @@ from pkilint.validation import ValidationFindingSeverity
 
 from certificates import demo_pki
 from certificates.ca import CAUnavailable, IssuedCertificate, IssueRequest, ca_backend
-from certificates.ca.local import (
-    BACKDATE,
-    CRL_VALIDITY,
-    POLICY_TRIAL_SERVER,
-    PRODUCT_PROFILES,
-    LocalCA,
-)
+from certificates.ca.base import ProfileData, SubjectData, SubjectLayout, ValidityRule
+from certificates.ca.local import BACKDATE, CRL_VALIDITY, LocalCA
 from certificates.models import IssuingCA, Kind, Product, RevocationReason
 from certificates.services import certificate_mark_revoked, certificate_record
 from certificates.x509_fields import fingerprint
@@ -47,6 +44,8 @@ from portal.client_certificate import local_crls
 from tests.certificates.csr_factory import fresh_ec_key, make_csr, rsa_key
 
 OIN = "00000003123456780000"
+# PKIoverheid's TRIAL arc (Programma van Eisen TRIAL §1.2, 2.16.528.1.1003.1.2.9).
+POLICY_TRIAL_SERVER = "2.16.528.1.1003.1.2.9.4"
 # A publication point as a deployment has it: pkilint rightly refuses the demo
 # default http://localhost/crl (see test_pkilint_flags_only_the_demo_urls_...).
 PUBLIC_CRL_BASE_URL = "http://crl.certificaatportaal.nl"
@@ -63,24 +62,82 @@ def spki(key: object) -> bytes:
     return key.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)  # type: ignore[attr-defined]
 
 
-def issue_request(key: object = None, **overrides: object) -> IssueRequest:
-    """A pkio-private request for Voorbeeld B.V., from its registration data."""
-    fields: dict[str, object] = {
-        "product_code": "pkio-private",
+SERVER: dict[str, Any] = {
+    "key_usages": (("digitalSignature", "keyEncipherment"),),
+    "subject_template": SubjectLayout.PKIO_SERVICE,
+    "subject_key_identifier": True,
+    "validity_rule": ValidityRule.PRODUCT,
+    "requires_csr": True,
+}
+PKIO_SERVICES = ProfileData(
+    code="pkio-services-server",
+    ca_slug="g1-services",
+    policy_oids=(demo_pki.POLICY_PRIVATE_SERVER,),
+    extended_key_usages=("serverAuth", "clientAuth"),
+    key_types=("rsa",),
+    **SERVER,
+)
+# The profiles migration 0008 creates, by the product that uses them.
+PROFILES = {
+    "pkio-private": PKIO_SERVICES,
+    "pkio-digipoort": PKIO_SERVICES,
+    "pkio-trial": ProfileData(
+        code="pkio-trial-server",
+        ca_slug="trial-services",
+        policy_oids=(POLICY_TRIAL_SERVER,),
+        extended_key_usages=("serverAuth", "clientAuth"),
+        key_types=("rsa", "ec"),
+        **SERVER,
+    ),
+    "certsign-ov": ProfileData(
+        code="certsign-ov-tls",
+        ca_slug="certsign-ov-tls",
+        policy_oids=("2.23.140.1.2.2",),
+        key_usages=(("digitalSignature",),),
+        extended_key_usages=("serverAuth",),
+        subject_template=SubjectLayout.CABF_OV,
+        subject_key_identifier=False,
+        validity_rule=ValidityRule.CABF_TLS,
+        requires_csr=True,
+        key_types=("rsa", "ec"),
+    ),
+}
+SUBJECT_FIELDS = {
+    "country",
+    "organization",
+    "organization_identifier",
+    "serial_number",
+    "common_name",
+    "locality",
+    "state",
+}
+
+
+def issue_request(
+    key: object = None, *, product_code: str = "pkio-private", **overrides: Any
+) -> IssueRequest:
+    """A request of the product's profile for Voorbeeld B.V., from its registration data."""
+    subject: dict[str, Any] = {
         "country": "NL",
         "organization": "Voorbeeld B.V.",
         "organization_identifier": "NTRNL-12345678",
-        "subject_serial": OIN,
+        "serial_number": OIN,
         "common_name": "www.voorbeeld.nl",
+    }
+    subject.update({k: overrides.pop(k) for k in SUBJECT_FIELDS & set(overrides)})
+    fields: dict[str, Any] = {
+        "profile": PROFILES[product_code],
+        "subject": SubjectData(**subject),
         "dns_names": ("www.voorbeeld.nl", "voorbeeld.nl"),
-        "public_key_der": spki(key or rsa_key()),
+        "public_keys": (spki(key or rsa_key()),),
         "validity_days": 1095,
     }
-    return IssueRequest(**{**fields, **overrides})  # type: ignore[arg-type]
+    return IssueRequest(**{**fields, **overrides})
 
 
-def issue(key: object = None, **overrides: object) -> IssuedCertificate:
-    return LocalCA().issue(issue_request(key, **overrides))
+def issue(key: object = None, **overrides: Any) -> IssuedCertificate:
+    (issued,) = LocalCA().issue(issue_request(key, **overrides))
+    return issued
 
 
 def openssl(*args: str) -> subprocess.CompletedProcess[str]:
@@ -146,12 +203,13 @@ def test_subject_is_built_from_the_request_never_from_the_csr():
         )
     )
     request = issue_request(
-        public_key_der=csr.public_key().public_bytes(
-            Encoding.DER, PublicFormat.SubjectPublicKeyInfo
+        public_keys=(
+            csr.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo),
         )
     )
 
-    certificate = LocalCA().issue(request).certificate
+    (issued,) = LocalCA().issue(request)
+    certificate = issued.certificate
 
     assert certificate.subject == x509.Name(
         [
@@ -330,7 +388,6 @@ def issue_certsign_at(monkeypatch: pytest.MonkeyPatch, at: dt.datetime, **overri
         "product_code": "certsign-ov",
         "validity_days": 398,
         "locality": "Rotterdam",
-        "publicly_trusted": True,
     }
     return issue(**{**fields, **overrides}).certificate
 
@@ -409,16 +466,73 @@ HIERARCHIES = {
 
 @pytest.mark.django_db
 def test_every_product_is_issued_from_its_own_hierarchy_under_its_own_policy():
-    codes = sorted(Product.objects.values_list("code", flat=True))
+    products = Product.objects.select_related("profile").order_by("code")
 
-    assert codes == sorted(PRODUCT_PROFILES) == sorted(HIERARCHIES)
-    for code in codes:
-        issuing, root, policy = HIERARCHIES[code]
-        place = {"locality": "Rotterdam"} if code == "certsign-ov" else {}
-        issued = issue(product_code=code, validity_days=90, **place)
+    assert [p.code for p in products] == sorted(PROFILES) == sorted(HIERARCHIES)
+    for product in products:
+        issuing, root, policy = HIERARCHIES[product.code]
+        place = {"locality": "Rotterdam"} if product.code == "certsign-ov" else {}
+        issued = issue(profile=product.profile.data(), validity_days=90, **place)
         assert issued.chain == (ca_certificate(issuing), ca_certificate(root))
         policies = ext(issued.certificate, ExtensionOID.CERTIFICATE_POLICIES).value
         assert [p.policy_identifier.dotted_string for p in policies] == [policy]
+
+
+@pytest.mark.django_db
+def test_the_products_profiles_are_the_ones_these_tests_issue_from():
+    products = Product.objects.select_related("profile")
+
+    assert {p.code: p.profile.data() for p in products} == PROFILES
+
+
+# The authentication and signature certificates of a PKIoverheid card: one key each,
+# digitalSignature and nonRepudiation never together (AORTA.STK.t3130).
+CARD = replace(
+    PKIO_SERVICES,
+    code="card",
+    key_usages=(("digitalSignature",), ("nonRepudiation",)),
+    extended_key_usages=(),
+    key_types=("rsa", "ec"),
+)
+
+
+def test_a_profile_with_two_key_usages_issues_one_certificate_per_key():
+    authentication, signature = rsa_key(), fresh_ec_key()
+
+    issued = LocalCA().issue(
+        issue_request(
+            profile=CARD, public_keys=(spki(authentication), spki(signature)), dns_names=()
+        )
+    )
+
+    assert [i.certificate.public_key() for i in issued] == [
+        authentication.public_key(),
+        signature.public_key(),
+    ]
+    first, second = (ext(i.certificate, ExtensionOID.KEY_USAGE).value for i in issued)
+    assert first.digital_signature and not first.content_commitment
+    assert second.content_commitment and not second.digital_signature
+    assert not first.key_encipherment and not second.key_encipherment
+    for certificate in (i.certificate for i in issued):
+        assert certificate.subject == issued[0].certificate.subject
+        assert ExtensionOID.EXTENDED_KEY_USAGE not in {e.oid for e in certificate.extensions}
+        assert ExtensionOID.SUBJECT_ALTERNATIVE_NAME not in {e.oid for e in certificate.extensions}
+    assert issued[0].certificate.serial_number != issued[1].certificate.serial_number
+
+
+def test_the_number_of_keys_must_match_the_profile():
+    with pytest.raises(ValueError, match="2 certificate"):
+        issue(profile=CARD, dns_names=())
+
+
+def test_a_key_type_the_profile_does_not_allow_is_refused():
+    with pytest.raises(ValueError, match="ec keys"):
+        issue(fresh_ec_key())
+
+
+def test_a_server_profile_needs_the_common_name_first_in_the_names():
+    with pytest.raises(ValueError, match="common name"):
+        issue(dns_names=())
 
 
 def test_trial_certificates_do_not_chain_to_the_production_root(pki_dir, tmp_path):
@@ -441,9 +555,9 @@ def test_trial_certificates_do_not_chain_to_the_production_root(pki_dir, tmp_pat
     assert verify("g1-root", "g1-services").returncode != 0
 
 
-def test_an_unknown_product_is_refused():
+def test_a_profile_naming_an_unknown_ca_is_refused():
     with pytest.raises(CAUnavailable, match="nope"):
-        issue(product_code="nope")
+        issue(profile=replace(PKIO_SERVICES, ca_slug="nope"))
 
 
 def test_a_missing_ca_key_makes_the_ca_unavailable(settings, pki_dir, tmp_path):
@@ -522,7 +636,7 @@ def errors(found: list[tuple[str, str]]) -> list[str]:
         ("pkio-private", 1095, ETSI_NCP_W_LEGAL, {}),
         ("pkio-digipoort", 1095, ETSI_NCP_W_LEGAL, {}),
         ("pkio-trial", 90, ETSI_NCP_W_LEGAL, {}),
-        ("certsign-ov", 199, CABF_OV, {"locality": "Rotterdam", "publicly_trusted": True}),
+        ("certsign-ov", 199, CABF_OV, {"locality": "Rotterdam"}),
     ],
 )
 def test_pkilint_finds_no_errors(settings, product_code, validity_days, linter, place):
@@ -546,7 +660,6 @@ def test_pkilint_cabf_ov_warns_only_about_the_common_name(settings, key):
         product_code="certsign-ov",
         validity_days=199,
         locality="Rotterdam",
-        publicly_trusted=True,
     )
 
     assert lint(certificate.certificate, CABF_OV) == [

@@ -11,7 +11,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from django.urls import reverse
 
-from certificates.ca import IssueRequest, ca_backend
+from certificates.ca import IssueRequest, SubjectData, ca_backend
+from certificates.models import Product
 from tests.certificates.csr_factory import rsa_key
 
 pytestmark = pytest.mark.django_db
@@ -68,17 +69,19 @@ def test_only_get_is_allowed(client):
 
 def test_the_urls_in_issued_certificates_are_these_views():
     key = rsa_key()
-    issued = ca_backend().issue(
+    (issued,) = ca_backend().issue(
         IssueRequest(
-            product_code="pkio-private",
-            country="NL",
-            organization="Voorbeeld B.V.",
-            organization_identifier="NTRNL-12345678",
-            subject_serial="00000003123456780000",
-            common_name="www.voorbeeld.nl",
+            profile=Product.objects.get(code="pkio-private").profile.data(),
+            subject=SubjectData(
+                country="NL",
+                organization="Voorbeeld B.V.",
+                organization_identifier="NTRNL-12345678",
+                serial_number="00000003123456780000",
+                common_name="www.voorbeeld.nl",
+            ),
             dns_names=("www.voorbeeld.nl",),
-            public_key_der=key.public_key().public_bytes(
-                Encoding.DER, PublicFormat.SubjectPublicKeyInfo
+            public_keys=(
+                key.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo),
             ),
             validity_days=90,
         )

@@ -44,8 +44,8 @@ HOST_NAMES = ["server1.voorbeeld.nl", "www.voorbeeld.nl"]
 def test_the_served_database_has_the_products() -> None:
     from certificates.models import Product
 
-    assert Product.objects.filter(code="pkio-private", allows_ecdsa=False).exists()
-    assert Product.objects.filter(code="pkio-trial", allows_ecdsa=True).exists()
+    assert Product.objects.get(code="pkio-private").allows_ecdsa is False
+    assert Product.objects.get(code="pkio-trial").allows_ecdsa is True
 
 
 @dataclass

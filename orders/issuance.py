@@ -28,15 +28,16 @@ logger = logging.getLogger("portal.orders")
 def issue_request(order: Order) -> IssueRequest:
     """What the CA is asked to certify for ``order``: validated data only."""
     subscriber = order.subscriber
-    csr = x509.load_pem_x509_csr(order.csr_pem.encode())
+    server = order.server
+    csr = x509.load_pem_x509_csr(server.csr_pem.encode())
     return IssueRequest(
         product_code=order.product.code,
         country=subscriber.country,
         organization=subscriber.name,
         organization_identifier=f"NTRNL-{subscriber.kvk_number}",
         subject_serial=subscriber.oin,
-        common_name=order.common_name,
-        dns_names=tuple(order.sans),
+        common_name=server.common_name,
+        dns_names=tuple(server.sans),
         public_key_der=csr.public_key().public_bytes(
             Encoding.DER, PublicFormat.SubjectPublicKeyInfo
         ),
@@ -61,7 +62,7 @@ def order_issue(order_id: int) -> Certificate | None:
     with transaction.atomic():
         order = (
             Order.objects.select_for_update(of=("self",))
-            .select_related("subscriber", "product", "renews", "contact_person")
+            .select_related("subscriber", "product", "renews", "contact_person", "server")
             .filter(pk=order_id)
             .first()
         )

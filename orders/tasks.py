@@ -94,7 +94,7 @@ def orders_sweep(grace_seconds: int | None = None) -> dict[str, int]:
     # Back-office transitions count from when they happened (updated_at).
     decided = Order.objects.filter(updated_at__lte=now - grace)
     recent = decided.filter(updated_at__gte=now - CONFIRMATION_MAX_AGE)
-    unissued = _ids(decided.filter(state=Order.State.APPROVED, certificate__isnull=True))
+    unissued = _ids(decided.filter(state=Order.State.APPROVED, certificates__isnull=True))
     undelivered = _ids(recent.filter(state=Order.State.ISSUED, certificate_sent_at__isnull=True))
     unrejected = _ids(recent.filter(state=Order.State.REJECTED, rejection_sent_at__isnull=True))
     for order_id in without_documents:

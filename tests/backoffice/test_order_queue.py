@@ -267,7 +267,7 @@ def test_approving_issues_the_certificate_and_mails_it_to_the_manager(
     assert _messages(response) == ["1 bestelling goedgekeurd; het certificaat wordt uitgegeven."]
     order.refresh_from_db()
     assert order.state == Order.State.ISSUED
-    certificate = order.certificate
+    certificate = order.certificates.get()
     assert certificate.common_name == "app.voorbeeld.nl"
     assert certificate.spki_sha256 == order.spki_sha256
     (message,) = [m for m in mail.outbox if "uitgegeven" in m.subject]

@@ -92,11 +92,7 @@ def certificate_actions(
     - revoke (Intrekken, manual §3.1): the matrix's ``REVOKE``, valid, and no open
       revocation request.
     """
-    if (
-        person is None
-        or not person.is_active
-        or person.subscriber_id != certificate.subscriber_id
-    ):
+    if person is None or not person.is_active or person.subscriber_id != certificate.subscriber_id:
         return CertificateActions(
             {action: str(NOT_YOURS) for action in ACTIONS}, frozenset(ACTIONS)
         )

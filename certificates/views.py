@@ -25,13 +25,12 @@ from certificates.forms import (
     ServerCertificateFilterForm,
 )
 from certificates.models import Certificate, Kind, Status
+from certificates.permissions import REVOKE, certificate_actions
 from certificates.selectors import (
     card_certificates,
     certificate_for_subscriber,
-    open_revocation,
     server_certificates,
 )
-from certificates.permissions import REVOKE, certificate_actions
 from certificates.services import RevocationNotPossible, revocation_request_create
 from core.access import person_required
 from organisations.authorisation import Action, PersonRequest, action_required, denied

@@ -189,8 +189,7 @@ class Order(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["spki_sha256"],
-                condition=Q(state__in=["placed", "in_validation", "approved"])
-                & ~Q(spki_sha256=""),
+                condition=Q(state__in=["placed", "in_validation", "approved"]) & ~Q(spki_sha256=""),
                 name="order_one_open_order_per_key",
             ),
             models.CheckConstraint(

@@ -104,6 +104,19 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunPython(server_details_from_orders, orders_from_server_details),
+        # Defaults only so that going back can add the columns to existing rows again.
+        migrations.AlterField(
+            model_name="order",
+            name="csr_pem",
+            field=models.TextField(default="", verbose_name="CSR"),
+        ),
+        migrations.AlterField(
+            model_name="order",
+            name="common_name",
+            field=models.CharField(
+                default="", max_length=255, verbose_name="naam van de service (CN)"
+            ),
+        ),
         migrations.RemoveConstraint(
             model_name="order",
             name="order_one_open_order_per_key",

@@ -18,8 +18,8 @@ from certificates.models import (
     Product,
     RevocationReason,
     RevocationRequest,
-    Status,
 )
+from certificates.permissions import REVOCATION_PENDING, REVOKE, certificate_actions
 from organisations.models import Person, Subscriber
 
 
@@ -100,19 +100,22 @@ def certificate_mark_revoked(
 
 
 class RevocationNotPossible(Exception):
-    """The certificate cannot (or need not) be revoked now; the message says why."""
+    """The certificate cannot (or need not) be revoked now; the message says why in Dutch."""
 
 
 def revocation_request_create(
     *, certificate: Certificate, reason: str, requested_by: Person, explanation: str = ""
 ) -> RevocationRequest:
-    """Ask the back office to revoke a valid certificate (manual §3.1 "Intrekken").
+    """Ask the back office to revoke a certificate of any kind (manual §3.1 "Intrekken").
 
-    One open request per certificate, guaranteed by the database; a second
-    one (a double click, a colleague at the same moment) is refused.
+    ``certificate_actions`` decides whether ``requested_by`` may (its Dutch reason
+    is the exception's message). One open request per certificate, guaranteed by
+    the database; a second one (a double click, a colleague at the same moment)
+    is refused.
     """
-    if certificate.status != Status.VALID:
-        raise RevocationNotPossible("not valid")
+    refused = certificate_actions(requested_by, certificate).refusals.get(REVOKE)
+    if refused is not None:
+        raise RevocationNotPossible(refused)
     try:
         with transaction.atomic():
             request = RevocationRequest.objects.create(
@@ -131,4 +134,4 @@ def revocation_request_create(
             )
             return request
     except IntegrityError:
-        raise RevocationNotPossible("already requested") from None
+        raise RevocationNotPossible(str(REVOCATION_PENDING)) from None

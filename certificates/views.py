@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -24,15 +25,15 @@ from certificates.forms import (
     ServerCertificateFilterForm,
 )
 from certificates.models import Certificate, Kind, Status
+from certificates.permissions import REVOKE, certificate_actions
 from certificates.selectors import (
     card_certificates,
     certificate_for_subscriber,
-    open_revocation,
     server_certificates,
 )
 from certificates.services import RevocationNotPossible, revocation_request_create
 from core.access import person_required
-from organisations.authorisation import Action, PersonRequest, action_required
+from organisations.authorisation import Action, PersonRequest, action_required, denied
 from organisations.selectors import (
     PersonFilter,
     PersonReport,
@@ -176,22 +177,26 @@ def card_detail(request: PersonRequest, kind: str, pk: int) -> HttpResponse:
     )
 
 
+def certificate_detail_url(certificate: Certificate) -> str:
+    """The detail page of a certificate of any kind (server: orders/urls.py, cards: here)."""
+    if certificate.kind == Kind.SERVER:
+        return reverse("server_detail", args=[certificate.pk])
+    return reverse("card_detail", args=[certificate.kind, certificate.pk])
+
+
 @require_http_methods(["GET", "POST"])
-@action_required(Action.REVOKE)
+@person_required
 def certificate_revoke(request: PersonRequest, pk: int) -> HttpResponse:
-    """ "Intrekken" (manual §3.1): a revocation request for the back office."""
-    certificate = certificate_for_subscriber(
-        subscriber=request.person.subscriber, pk=pk, kind=Kind.SERVER
-    )
-    pending = open_revocation(certificate)
-    if certificate.status != Status.VALID or pending is not None:
-        messages.info(
-            request,
-            _("Voor dit certificaat is al een intrekking aangevraagd.")
-            if pending is not None
-            else _("Alleen een geldig certificaat kan worden ingetrokken."),
-        )
-        return redirect("server_detail", pk=certificate.pk)
+    """ "Intrekken" (manual §3.1): a revocation request for the back office, for a
+    certificate of any kind; ``certificate_actions`` decides whether it may."""
+    certificate = certificate_for_subscriber(subscriber=request.person.subscriber, pk=pk)
+    detail_url = certificate_detail_url(certificate)
+    actions = certificate_actions(request.person, certificate)
+    if actions.refused_by_role(REVOKE):
+        return denied(request, actions.refusals[REVOKE])
+    if not actions.revoke:
+        messages.info(request, actions.refusals[REVOKE])
+        return redirect(detail_url)
     form = RevocationRequestForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -201,8 +206,8 @@ def certificate_revoke(request: PersonRequest, pk: int) -> HttpResponse:
                 explanation=form.cleaned_data["explanation"],
                 requested_by=request.person,
             )
-        except RevocationNotPossible:
-            messages.info(request, _("Voor dit certificaat is al een intrekking aangevraagd."))
+        except RevocationNotPossible as refused:
+            messages.info(request, str(refused))
         else:
             messages.success(
                 request,
@@ -211,9 +216,11 @@ def certificate_revoke(request: PersonRequest, pk: int) -> HttpResponse:
                     "intrekking zo snel mogelijk uit; u ontvangt daarover een e-mail."
                 ),
             )
-        return redirect("server_detail", pk=certificate.pk)
+        return redirect(detail_url)
     return render(
-        request, "certificates/server_revoke.html", {"certificate": certificate, "form": form}
+        request,
+        "certificates/server_revoke.html",
+        {"certificate": certificate, "form": form, "detail_url": detail_url},
     )
 
 

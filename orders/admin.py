@@ -15,7 +15,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -23,7 +24,7 @@ from audit.selectors import history_of
 from certificates.csr import CsrExpectations, CsrRejected, csr_check
 from certificates.models import Certificate
 from core.admin_workqueue import WorkQueueAdmin, WorkQueueStateFilter, waiting_time
-from orders.models import ORDER_LIFECYCLE, Order, OrderDocuments
+from orders.models import ORDER_LIFECYCLE, Order, OrderDocuments, ServerOrderDetail
 from orders.validation import TransitionNotAllowed, order_approve, order_reject, order_take
 
 
@@ -34,10 +35,14 @@ class OrderStateFilter(WorkQueueStateFilter):
 
 def order_checks(order: Order) -> list[str]:
     """The portal's CSR checks (SPEC.md §7) run again on the order as it stands now: the
-    registration or the compromised-key list may have changed since it was placed."""
+    registration or the compromised-key list may have changed since it was placed.
+    An order without a CSR (a card's keys are made on the card) has none of these."""
+    server = order.detail
+    if not isinstance(server, ServerOrderDetail):
+        return []
     try:
         csr_check(
-            order.csr_pem,
+            server.csr_pem,
             expect=CsrExpectations.for_order(
                 subscriber=order.subscriber,
                 product=order.product,
@@ -60,7 +65,7 @@ class OrderAdmin(WorkQueueAdmin[Order]):
     list_display = [
         "reference",
         "product",
-        "common_name",
+        "subject",
         "subscriber",
         "state",
         "placed_at",
@@ -69,12 +74,13 @@ class OrderAdmin(WorkQueueAdmin[Order]):
     list_filter = [OrderStateFilter, "product"]
     search_fields = [
         "reference",
-        "common_name",
+        "server__common_name",
+        "card__holder_name",
         "subscriber__name",
         "subscriber__number",
         "spki_sha256",
     ]
-    list_select_related = ["product", "subscriber"]
+    list_select_related = ["product", "subscriber", "server", "card"]
     ordering = ["placed_at", "pk"]
     actions = ["take_selected", "approve_selected", "reject_selected"]
     fieldsets = [
@@ -86,8 +92,8 @@ class OrderAdmin(WorkQueueAdmin[Order]):
                     "state",
                     "product",
                     "subscriber",
-                    "common_name",
-                    "sans",
+                    "subject",
+                    "names",
                     "renews",
                     "replaced_order",
                     "contact_person",
@@ -131,16 +137,33 @@ class OrderAdmin(WorkQueueAdmin[Order]):
     def waiting(self, order: Order) -> str:
         return waiting_time(order.placed_at) if order.is_open else self.get_empty_value_display()
 
+    @admin.display(description=_("voor"), ordering="server__common_name")
+    def subject(self, order: Order) -> str:
+        return order.subject_label
+
+    @admin.display(description=_("subjectAltName"))
+    def names(self, order: Order) -> str:
+        server = order.detail
+        if not isinstance(server, ServerOrderDetail):
+            return self.get_empty_value_display()
+        return "\n".join(server.sans)
+
     @admin.display(description=_("uitgegeven certificaat"))
     def issued_certificate(self, order: Order) -> str:
-        certificate = Certificate.objects.filter(order=order).first()
-        if certificate is None:
+        certificates = Certificate.objects.filter(order=order).order_by("card_usage", "pk")
+        if not certificates:
             return self.get_empty_value_display()
-        return format_html(
+        return format_html_join(
+            mark_safe("<br>"),  # noqa: S308 - a literal tag
             '<a href="{}">{} ({})</a>',
-            reverse("admin:certificates_certificate_change", args=[certificate.pk]),
-            certificate,
-            certificate.serial,
+            (
+                (
+                    reverse("admin:certificates_certificate_change", args=[certificate.pk]),
+                    certificate,
+                    certificate.serial,
+                )
+                for certificate in certificates
+            ),
         )
 
     @admin.display(description=_("akkoordverklaringen"))
@@ -179,7 +202,8 @@ class OrderAdmin(WorkQueueAdmin[Order]):
     def _review(self, request: HttpRequest, order: Order) -> dict:
         """What the officer compares: the CSR, the registration, the portal's checks."""
         subscriber = order.subscriber
-        csr = order.csr_details or {}
+        server = order.detail if isinstance(order.detail, ServerOrderDetail) else None
+        csr = server.csr_details if server is not None else {}
         fields = csr.get("subject_fields", {})
         decisions = self.offered_decisions(
             request,
@@ -191,6 +215,7 @@ class OrderAdmin(WorkQueueAdmin[Order]):
             },
         )
         return {
+            "server": server,
             "csr": csr,
             "subscriber": subscriber,
             "verified_domains": subscriber.verified_domains.all(),

@@ -67,7 +67,12 @@ def confirmation_send(order_id: int) -> bool:
 def _manager_message(order: Order, template: str, subject_template: str) -> EmailMessage:
     manager, contact = order.certificate_manager, order.contact_person
     with translation.override(order.language):
-        context = {"order": order, "certificate": getattr(order, "certificate", None)}
+        certificates = list(order.certificates.order_by("card_usage", "pk"))
+        context = {
+            "order": order,
+            "certificates": certificates,
+            "certificate": certificates[0] if certificates else None,
+        }
         subject = render_to_string(subject_template, context)
         body = render_to_string(template, context)
     return EmailMessage(
@@ -82,16 +87,19 @@ def certificate_delivery_send(order_id: int) -> bool:
     """The issued certificate to the certificate manager, CC the contact person (manual §3.2)."""
 
     def build(order: Order) -> EmailMessage | None:
-        certificate = Certificate.objects.filter(order=order).first()
-        if certificate is None:
+        certificates = Certificate.objects.filter(order=order).order_by("card_usage", "pk")
+        if not certificates:
             return None
         message = _manager_message(
             order, "orders/email/issued.txt", "orders/email/issued_subject.txt"
         )
         message.extra_headers["Message-ID"] = stable_message_id(f"{order.reference}.uitgifte")
-        name = f"{certificate.common_name or certificate.serial}"
-        message.attach(f"{name}.pem", certificate_pem(certificate), "application/x-pem-file")
-        message.attach(f"{name}-chain.pem", chain_pem(certificate), "application/x-pem-file")
+        for certificate in certificates:
+            name = f"{certificate.common_name or certificate.serial}"
+            if certificate.card_usage:
+                name += f"-{certificate.card_usage}"
+            message.attach(f"{name}.pem", certificate_pem(certificate), "application/x-pem-file")
+            message.attach(f"{name}-chain.pem", chain_pem(certificate), "application/x-pem-file")
         return message
 
     return send_once(Order, order_id, "certificate_sent_at", build)

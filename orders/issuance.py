@@ -30,7 +30,8 @@ def issue_request(order: Order) -> IssueRequest:
     validated data only."""
     subscriber = order.subscriber
     product = order.product
-    csr = x509.load_pem_x509_csr(order.csr_pem.encode())
+    server = order.server
+    csr = x509.load_pem_x509_csr(server.csr_pem.encode())
     return IssueRequest(
         profile=product.profile.data(),
         subject=SubjectData(
@@ -38,7 +39,7 @@ def issue_request(order: Order) -> IssueRequest:
             organization=subscriber.name,
             organization_identifier=f"NTRNL-{subscriber.kvk_number}",
             serial_number=subscriber.oin,
-            common_name=order.common_name,
+            common_name=server.common_name,
             # certSIGN OV names the place from the registration, like O: the
             # registered city. The registration has no province, and L alone is
             # what the Baseline Requirements (§7.1.4.2) ask, so there is no ST;
@@ -48,7 +49,7 @@ def issue_request(order: Order) -> IssueRequest:
         public_keys=(
             csr.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo),
         ),
-        dns_names=tuple(order.sans),
+        dns_names=tuple(server.sans),
         # A renewal gets the product's full validity. (A replacement in a
         # campaign would pass the replaced certificate's expiry as not_after;
         # the portal does not order replacements yet.)
@@ -66,7 +67,7 @@ def order_issue(order_id: int) -> Certificate | None:
     with transaction.atomic():
         order = (
             Order.objects.select_for_update(of=("self",))
-            .select_related("subscriber", "product__profile", "renews", "contact_person")
+            .select_related("subscriber", "product__profile", "renews", "contact_person", "server")
             .filter(pk=order_id)
             .first()
         )

@@ -1,28 +1,47 @@
-"""Orders for server certificates and their lifecycle (SPEC.md §7, manual §3.2–3.3).
+"""Orders of every kind of certificate and their lifecycle (SPEC.md §7, manual §3.2–3.3).
 
-The order row is the truth. The database itself guarantees what must never
-happen twice: one order per wizard submission (``wizard_token``) and one
-open renewal per certificate.
+The order row is the truth and holds what every kind shares; what only one
+kind has lives in a per-kind detail row (``ServerOrderDetail``: the CSR and
+its names; ``CardOrderDetail``: the holder of a card). The database itself
+guarantees what must never happen twice: one order per wizard submission
+(``wizard_token``), one open renewal per certificate and one open order per
+public key.
 """
 
 from __future__ import annotations
 
 import uuid
 
+from cryptography import x509
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from certificates.models import Certificate, Product
+from certificates import x509_fields
+from certificates.csr import CheckedCsr
+from certificates.models import Certificate, Kind, Product
 from core.lifecycle import Lifecycle, Transition
 from core.submissions import ReferenceFormat
 from organisations.models import Person, Subscriber
 
-ORDER_REFERENCE = ReferenceFormat("S", 17)
-reference_validator = ORDER_REFERENCE.validator(
-    _("Een referentie is een S gevolgd door 17 cijfers.")
+# ``S`` + 17 digits for a server certificate (SPEC.md §7, the seed's S20240209211100661),
+# ``GRP`` + 18 digits for a certificate on a card (the seed's GRP202402231888333333).
+SERVER_ORDER_REFERENCE = ReferenceFormat("S", 17)
+CARD_ORDER_REFERENCE = ReferenceFormat("GRP", 18)
+REFERENCE_PATTERN = (
+    "^(" + "|".join(f.pattern[1:-1] for f in (SERVER_ORDER_REFERENCE, CARD_ORDER_REFERENCE)) + ")$"
 )
+reference_validator = RegexValidator(
+    REFERENCE_PATTERN,
+    _("Een referentie is een S gevolgd door 17 cijfers of GRP gevolgd door 18 cijfers."),
+)
+
+
+def order_reference_format(kind: str) -> ReferenceFormat:
+    """The reference of an order for a certificate of ``kind``."""
+    return SERVER_ORDER_REFERENCE if kind == Kind.SERVER else CARD_ORDER_REFERENCE
 
 
 class Declaration(models.TextChoices):
@@ -108,14 +127,18 @@ class OrderQuerySet(models.QuerySet["Order"]):
 
 
 class Order(models.Model):
-    """One order for a new or renewed server certificate."""
+    """One order for a new or renewed certificate of any kind.
+
+    Its kind-specific part is ``detail`` (``ServerOrderDetail`` or ``CardOrderDetail``);
+    lists, e-mails and the back office show ``subject_label``.
+    """
 
     State = OrderState
     LIFECYCLE = ORDER_LIFECYCLE
     OPEN_STATES = ORDER_LIFECYCLE.open_states
 
     reference = models.CharField(
-        _("referentie"), max_length=18, unique=True, validators=[reference_validator]
+        _("referentie"), max_length=21, unique=True, validators=[reference_validator]
     )
     wizard_token = models.UUIDField(_("formuliersleutel"), unique=True, default=uuid.uuid4)
     subscriber = models.ForeignKey(
@@ -149,13 +172,11 @@ class Order(models.Model):
     )
     manager_is_new = models.BooleanField(_("nieuwe certificaatbeheerder"), default=False)
 
-    csr_pem = models.TextField(_("CSR"))
+    # Here, not in the server detail: "one open order per key" is a partial unique
+    # constraint and cannot span two tables. Empty when the key is made on a card.
     spki_sha256 = models.CharField(
-        _("SHA-256 van de publieke sleutel (SPKI)"), max_length=64, db_index=True
+        _("SHA-256 van de publieke sleutel (SPKI)"), max_length=64, blank=True, db_index=True
     )
-    common_name = models.CharField(_("naam van de service (CN)"), max_length=255)
-    sans = models.JSONField(_("subjectAltName"), default=list)
-    csr_details = models.JSONField(_("gegevens uit de CSR"), default=dict)
     declarations = models.JSONField(_("akkoordverklaringen"), default=list)
 
     login_certificate_issuer = models.CharField(
@@ -207,16 +228,18 @@ class Order(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["spki_sha256"],
-                condition=ORDER_LIFECYCLE.open_q(),
+                condition=ORDER_LIFECYCLE.open_q() & ~Q(spki_sha256=""),
                 name="order_one_open_order_per_key",
             ),
-            models.CheckConstraint(condition=ORDER_REFERENCE.q(), name="order_reference_format"),
+            models.CheckConstraint(
+                condition=Q(reference__regex=REFERENCE_PATTERN), name="order_reference_format"
+            ),
             models.CheckConstraint(
                 condition=ORDER_LIFECYCLE.valid_q(),
                 name="order_state_valid",
             ),
             models.CheckConstraint(
-                condition=Q(spki_sha256__regex=r"^[0-9a-f]{64}$"),
+                condition=Q(spki_sha256="") | Q(spki_sha256__regex=r"^[0-9a-f]{64}$"),
                 name="order_spki_lower_hex",
             ),
             models.CheckConstraint(
@@ -242,6 +265,94 @@ class Order(models.Model):
     def declaration_labels(self) -> list[str]:
         labels = dict(Declaration.choices)
         return [str(labels[code]) for code in self.declarations if code in labels]
+
+    @property
+    def detail(self) -> OrderDetail | None:
+        """The kind-specific part of this order, or ``None`` if it has none (yet)."""
+        for accessor in ("server", "card"):
+            try:
+                detail: OrderDetail = getattr(self, accessor)
+            except models.ObjectDoesNotExist:
+                continue
+            return detail
+        return None
+
+    @property
+    def subject_label(self) -> str:
+        """What this order is for, in one line: the CN of a server certificate, the
+        holder of a card. Lists, e-mails and the back office show it."""
+        detail = self.detail
+        return detail.subject_label if detail is not None else ""
+
+
+class ServerOrderDetail(models.Model):
+    """What an order for a server certificate adds: the CSR and the names read from it
+    (SPEC.md §7). The public key's hash is on the order (``Order.spki_sha256``)."""
+
+    order = models.OneToOneField(
+        Order, on_delete=models.CASCADE, primary_key=True, related_name="server"
+    )
+    csr_pem = models.TextField(_("CSR"))
+    common_name = models.CharField(_("naam van de service (CN)"), max_length=255)
+    sans = models.JSONField(_("subjectAltName"), default=list)
+    csr_details = models.JSONField(_("gegevens uit de CSR"), default=dict)
+
+    class Meta:
+        verbose_name = _("servercertificaatgegevens")
+        verbose_name_plural = _("servercertificaatgegevens")
+
+    def __str__(self) -> str:
+        return self.common_name
+
+    @property
+    def subject_label(self) -> str:
+        return self.common_name
+
+    @property
+    def public_key_sha256(self) -> str:
+        """The key-reuse fingerprint of the CSR's key (the order stores it, see there)."""
+        return x509_fields.spki_sha256(x509.load_pem_x509_csr(self.csr_pem.encode()))
+
+    @classmethod
+    def from_csr(cls, checked_csr: CheckedCsr) -> ServerOrderDetail:
+        """The (unsaved) detail of an order for the CSR the wizard accepted."""
+        return cls(
+            csr_pem=checked_csr.pem,
+            common_name=checked_csr.common_name,
+            sans=checked_csr.sans,
+            csr_details=checked_csr.as_details(),
+        )
+
+
+class CardOrderDetail(models.Model):
+    """What an order for certificates on a card adds: the holder (personal, group and
+    eSeal orders, manual §4–6). The keys are made on the card, so there is no CSR."""
+
+    order = models.OneToOneField(
+        Order, on_delete=models.CASCADE, primary_key=True, related_name="card"
+    )
+    holder_name = models.CharField(_("naam pashouder"), max_length=200)
+    email = models.EmailField(_("e-mailadres"))
+    phone = models.CharField(_("telefoonnummer"), max_length=30, blank=True)
+    date_of_birth = models.DateField(_("geboortedatum"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("pashoudergegevens")
+        verbose_name_plural = _("pashoudergegevens")
+
+    def __str__(self) -> str:
+        return self.holder_name
+
+    @property
+    def subject_label(self) -> str:
+        return self.holder_name
+
+    @property
+    def public_key_sha256(self) -> str:
+        return ""
+
+
+OrderDetail = ServerOrderDetail | CardOrderDetail
 
 
 class OrderDocuments(models.Model):

@@ -17,7 +17,7 @@ import re
 from django.utils import timezone, translation
 from lxml import etree
 
-from orders.models import Declaration, Order
+from orders.models import Declaration, Order, ServerOrderDetail
 
 ORDER_NAMESPACE = "urn:certificaatportaal:order:1"
 PLACE = "Online via selfservice portal"
@@ -96,15 +96,19 @@ def order_xml(order: Order) -> bytes:
 
 
 def _add_certificate(root: etree._Element, order: Order) -> None:
-    """What the CSR asks for, as the order form and includes/csr_details.html show it."""
-    csr = order.csr_details
+    """What the CSR asks for, as the order form and includes/csr_details.html show it;
+    nothing for an order without a CSR (a card's keys are made on the card)."""
+    server = order.detail
+    if not isinstance(server, ServerOrderDetail):
+        return
+    csr = server.csr_details
     element = _add(root, "certificate")
-    _add(element, "commonName", csr.get("common_name", order.common_name))
+    _add(element, "commonName", csr.get("common_name", server.common_name))
     sans = _add(element, "subjectAltNames")
-    for san in csr.get("sans", order.sans):
+    for san in csr.get("sans", server.sans):
         _add(sans, "name", san)
     _add(element, "subject", csr.get("subject", ""))
     _add(element, "key", csr.get("key_description", ""))
     _add(element, "signatureAlgorithm", csr.get("signature_algorithm", ""))
     _add(element, "spkiSha256", csr.get("spki_sha256", order.spki_sha256))
-    _add(element, "csr", order.csr_pem)
+    _add(element, "csr", server.csr_pem)

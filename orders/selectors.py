@@ -17,7 +17,7 @@ def key_in_open_order(spki_sha256: str) -> bool:
 
 def orders_for_subscriber(*, subscriber: Subscriber) -> QuerySet[Order]:
     return Order.objects.filter(subscriber=subscriber).select_related(
-        "product", "contact_person", "renews"
+        "product", "contact_person", "renews", "server", "card"
     )
 
 

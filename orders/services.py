@@ -1,6 +1,7 @@
 """Placing orders (services, see STYLE.md).
 
-"Plaats bestelling" creates exactly one order (SPEC.md §7): the database
+"Plaats bestelling" creates exactly one order of any kind (SPEC.md §7), with
+its kind's detail (``orders.models.OrderDetail``): the database
 refuses a second order for the same wizard submission (unique
 ``wizard_token``), a second open renewal of one certificate and a second open
 order for one key (partial unique constraints). Row locks only make the
@@ -14,14 +15,21 @@ import uuid
 
 from audit.models import Action
 from audit.services import audit_record
-from certificates.csr import CheckedCsr
 from certificates.login_certificate import LoginCertificateData
-from certificates.models import Certificate, Product
+from certificates.models import Certificate, Kind, Product
+from certificates.permissions import RENEW, certificate_actions
 from core.language import supported_language
 from core.lifecycle import state_change
 from core.outbox import outbox_add
 from core.submissions import NoFreeReference, submission_create_once
-from orders.models import ORDER_LIFECYCLE, ORDER_REFERENCE, Order
+from orders.models import (
+    ORDER_LIFECYCLE,
+    CardOrderDetail,
+    Order,
+    OrderDetail,
+    ServerOrderDetail,
+    order_reference_format,
+)
 from orders.tasks import DOCUMENTS
 from organisations.models import Person, Subscriber
 from organisations.services import ManagerData, manager_create
@@ -53,8 +61,22 @@ class KeyAlreadyOrdered(OrderNotPlaced):
     """Another open order holds the same public key."""
 
 
+class RenewalNotAllowed(OrderNotPlaced):
+    """This person may not renew this certificate now; the message says why in Dutch
+    (``certificates.permissions.certificate_actions``)."""
+
+
 # A certificate manager registered in step 2; created only when the order is placed.
 NewManager = ManagerData
+
+
+# The detail model each kind of product takes.
+DETAIL_FOR_KIND: dict[str, type[ServerOrderDetail] | type[CardOrderDetail]] = {
+    Kind.SERVER: ServerOrderDetail,
+    Kind.PERSONAL: CardOrderDetail,
+    Kind.GROUP: CardOrderDetail,
+    Kind.ESEAL: CardOrderDetail,
+}
 
 
 def _open_renewal(certificate: Certificate) -> Order | None:
@@ -67,7 +89,7 @@ def order_place(
     subscriber: Subscriber,
     product: Product,
     contact_person: Person,
-    checked_csr: CheckedCsr,
+    detail: OrderDetail,
     declarations: list[str],
     manager: Person | None = None,
     new_manager: NewManager | None = None,
@@ -77,6 +99,11 @@ def order_place(
     language: str | None = "nl",
 ) -> Order:
     """Place one order in one transaction and return it.
+
+    ``detail`` is the unsaved kind-specific part (``ServerOrderDetail.from_csr`` for a
+    server certificate, a ``CardOrderDetail`` for a card); it must fit the product's
+    kind. A renewal (``renews``) is any kind of certificate that ``contact_person``
+    may renew now (``certificate_actions``), else ``RenewalNotAllowed``.
 
     Raises ``OrderAlreadyPlaced`` when the token was used before,
     ``RenewalAlreadyOpen`` when ``renews`` has an open renewal other than the
@@ -93,6 +120,11 @@ def order_place(
     """
     if (manager is None) == (new_manager is None):
         raise ValueError("give exactly one of manager and new_manager")
+    if not isinstance(detail, DETAIL_FOR_KIND[product.kind]):
+        raise ValueError(f"a {product.kind} order takes a {DETAIL_FOR_KIND[product.kind]}")
+    if renews is not None and renews.kind != product.kind:
+        raise ValueError("a renewal orders the same kind of certificate")
+    spki_sha256 = detail.public_key_sha256
     login_certificate = login_certificate or LoginCertificateData()
     language = supported_language(language)
 
@@ -123,6 +155,9 @@ def order_place(
                     actor_label=contact_person.name,
                     details={"replaced_by_wizard": str(token)},
                 )
+            refused = certificate_actions(contact_person, renews).refusals.get(RENEW)
+            if refused is not None:
+                raise RenewalNotAllowed(refused)
         order_manager = manager or manager_create(
             subscriber=subscriber,
             data=new_manager,  # type: ignore[arg-type]  # exactly one is given (checked above)
@@ -137,16 +172,14 @@ def order_place(
             contact_person=contact_person,
             certificate_manager=order_manager,
             manager_is_new=new_manager is not None,
-            csr_pem=checked_csr.pem,
-            spki_sha256=checked_csr.spki_sha256,
-            common_name=checked_csr.common_name,
-            sans=checked_csr.sans,
-            csr_details=checked_csr.as_details(),
+            spki_sha256=spki_sha256,
             declarations=list(declarations),
             login_certificate_issuer=login_certificate.issuer,
             login_certificate_serial=login_certificate.serial,
             language=language,
         )
+        detail.order = order
+        detail.save(force_insert=True)
         audit_record(
             action=Action.ORDER_PLACED,
             obj=order,
@@ -160,7 +193,7 @@ def order_place(
     def other_conflict() -> None:
         if renews is not None and (open_renewal := _open_renewal(renews)) is not None:
             raise RenewalAlreadyOpen(open_renewal) from None
-        if Order.objects.open().filter(spki_sha256=checked_csr.spki_sha256).exists():
+        if spki_sha256 and Order.objects.open().filter(spki_sha256=spki_sha256).exists():
             raise KeyAlreadyOrdered from None
 
     try:
@@ -168,7 +201,7 @@ def order_place(
             model=Order,
             token=token,
             create=create,
-            reference=ORDER_REFERENCE,
+            reference=order_reference_format(product.kind),
             already=OrderAlreadyPlaced,
             other_conflict=other_conflict,
         )

@@ -6,10 +6,12 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from audit.selectors import history_of
-from certificates.models import Certificate, Kind, Status
+from certificates.models import Certificate, Kind
+from certificates.permissions import RENEW, certificate_actions
 from certificates.selectors import certificate_for_subscriber, open_revocation
 from core.access import person_required
 from orders.emails import order_form_filename
@@ -17,28 +19,38 @@ from orders.forms import RenewalStartForm
 from orders.models import Order, OrderDocuments
 from orders.selectors import order_for_subscriber, orders_for_subscriber, renewals_submitted
 from orders.wizards import SESSION_RENEWAL_CONFIRMED
-from organisations.authorisation import Action, PersonRequest, action_required
+from organisations.authorisation import PersonRequest, denied
+
+RENEWAL_NOT_OFFERED = _(
+    "Verlengen van dit soort certificaat kan nog niet via het portaal. Neem contact op met "
+    "de Servicedesk."
+)
 
 
 @require_http_methods(["GET", "POST"])
-@action_required(Action.RENEW)
+@person_required
 def renewal_start(request: PersonRequest, pk: int) -> HttpResponse:
     """The seed's start screen: the old certificate's data and the warning (manual §3.2).
 
     When a renewal was already submitted, going on needs an explicit
-    confirmation, remembered for exactly that earlier renewal.
+    confirmation, remembered for exactly that earlier renewal. Whether this
+    person may renew is ``certificate_actions``' answer; only server certificates
+    have a renewal wizard so far (cards: issue 13).
     """
-    certificate = certificate_for_subscriber(
-        subscriber=request.person.subscriber, pk=pk, kind=Kind.SERVER
-    )
+    certificate = certificate_for_subscriber(subscriber=request.person.subscriber, pk=pk)
+    actions = certificate_actions(request.person, certificate)
+    if actions.refused_by_role(RENEW):
+        return denied(request, actions.refusals[RENEW])
+    if certificate.kind != Kind.SERVER:
+        return denied(request, RENEWAL_NOT_OFFERED)
     latest = renewals_submitted(certificate=certificate).first()
     form = RenewalStartForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and latest is not None and form.is_valid():
+    if request.method == "POST" and actions.renew and latest is not None and form.is_valid():
         confirmed = request.session.get(SESSION_RENEWAL_CONFIRMED, {})
         confirmed[str(certificate.pk)] = latest.pk
         request.session[SESSION_RENEWAL_CONFIRMED] = confirmed
         return redirect("renewal_wizard", pk=certificate.pk)
-    if request.method == "POST" and latest is None:
+    if request.method == "POST" and actions.renew and latest is None:
         return redirect("renewal_wizard", pk=certificate.pk)
     return render(
         request,
@@ -47,7 +59,7 @@ def renewal_start(request: PersonRequest, pk: int) -> HttpResponse:
             "certificate": certificate,
             "latest_renewal": latest,
             "form": form,
-            "revoked": certificate.status == Status.REVOKED,
+            "actions": actions,
         },
     )
 
@@ -67,6 +79,7 @@ def server_detail(request: PersonRequest, pk: int) -> HttpResponse:
             "certificate": certificate,
             "renewals": renewals_submitted(certificate=certificate),
             "open_revocation": open_revocation(certificate),
+            "actions": certificate_actions(request.person, certificate),
         },
     )
 
@@ -93,7 +106,7 @@ def order_detail(request: PersonRequest, reference: str) -> HttpResponse:
     order = order_for_subscriber(subscriber=request.person.subscriber, reference=reference)
     context = _with_documents(order)
     context["history"] = history_of(order)
-    context["certificate"] = Certificate.objects.filter(order=order).first()
+    context["certificates"] = Certificate.objects.filter(order=order).order_by("card_usage", "pk")
     return render(request, "orders/order_detail.html", context)
 
 

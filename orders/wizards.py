@@ -24,18 +24,20 @@ from django.utils.translation import gettext_lazy
 
 from certificates.csr import digipoort_common_name
 from certificates.login_certificate import login_certificate_data
-from certificates.models import Certificate, Kind, Product, Status
+from certificates.models import Certificate, Kind, Product
+from certificates.permissions import RENEW, certificate_actions
 from certificates.selectors import certificate_for_subscriber
 from core.access import person_required
 from core.wizards import PortalWizardView
 from orders import forms
-from orders.models import Declaration, Order
+from orders.models import Declaration, Order, ServerOrderDetail
 from orders.selectors import orderable_products, renewals_submitted
 from orders.services import (
     KeyAlreadyOrdered,
     NewManager,
     OrderAlreadyPlaced,
     RenewalAlreadyOpen,
+    RenewalNotAllowed,
     order_place,
 )
 from organisations.authorisation import Action, PersonRequest, denied, refusal
@@ -69,10 +71,11 @@ class ServerOrderWizard(PortalWizardView):
     # no file ever goes to the wizard's storage.
     file_storage = None
     certificate: Certificate | None = None
-    action = Action.ORDER
+    # What the matrix must allow; a renewal asks certificate_actions instead.
+    action: Action | None = Action.ORDER
 
     def dispatch(self, request: PersonRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        reason = refusal(request.person, self.action)
+        reason = refusal(request.person, self.action) if self.action is not None else None
         if reason is not None:
             return denied(request, reason)
         self.subscriber = request.person.subscriber
@@ -317,7 +320,7 @@ class ServerOrderWizard(PortalWizardView):
                 subscriber=self.subscriber,
                 product=certificate_form.cleaned_data["product"],
                 contact_person=self.request.person,
-                checked_csr=certificate_form.checked_csr,
+                detail=ServerOrderDetail.from_csr(certificate_form.checked_csr),
                 declarations=declarations_form.accepted(),
                 manager=manager,
                 new_manager=new_manager,
@@ -330,6 +333,10 @@ class ServerOrderWizard(PortalWizardView):
             order = placed.order
         except RenewalAlreadyOpen:
             return self.renewal_conflict()
+        except RenewalNotAllowed as refused:
+            messages.error(self.request, str(refused))
+            assert self.certificate is not None  # only a renewal is refused this way
+            return redirect("server_detail", pk=self.certificate.pk)
         except KeyAlreadyOrdered:
             messages.error(
                 self.request,
@@ -351,7 +358,7 @@ class ServerOrderWizard(PortalWizardView):
 class RenewalWizard(ServerOrderWizard):
     """Verlengen: everything prefilled from the certificate, CN and product fixed (manual §3.2)."""
 
-    action = Action.RENEW
+    action = None
     certificate: Certificate  # set by setup_order before anything else runs
 
     def setup_order(self, *, pk: int) -> HttpResponse | None:
@@ -360,8 +367,11 @@ class RenewalWizard(ServerOrderWizard):
         )
         self.certificate = certificate
         self.family = (certificate.product.family if certificate.product else "") or "pkio"
-        if certificate.status == Status.REVOKED:
-            messages.error(self.request, _("Een ingetrokken certificaat kan niet worden verlengd."))
+        actions = certificate_actions(self.request.person, certificate)
+        if actions.refused_by_role(RENEW):
+            return denied(self.request, actions.refusals[RENEW])
+        if not actions.renew:
+            messages.error(self.request, actions.refusals[RENEW])
             return redirect("server_detail", pk=certificate.pk)
         if self.request.method == "GET" and self.needs_confirmation():
             return redirect("renewal_start", pk=certificate.pk)

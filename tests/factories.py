@@ -42,7 +42,13 @@ from certificates.models import (
     RevocationRequest,
 )
 from core.models import OutboxMessage
-from orders.models import Declaration, Order, OrderDocuments
+from orders.models import (
+    CardOrderDetail,
+    Declaration,
+    Order,
+    OrderDocuments,
+    ServerOrderDetail,
+)
 from organisations.models import LoginCertificate, Person, Subscriber, VerifiedDomain
 from registration.models import ChangeRequest, ChangeRequestDocuments, Section
 from tests.certificates.csr_factory import fresh_ec_key, make_csr, rsa_key
@@ -293,10 +299,16 @@ def _csr_pem(o: factory.builder.Resolver) -> str:
 
 
 class OrderFactory(factory.django.DjangoModelFactory):
-    """A placed order for a server certificate, with a real CSR on a key of its own."""
+    """A placed order for a server certificate, with a real CSR on a key of its own in its
+    ``ServerOrderDetail``. ``server=None`` makes the order without a detail."""
 
     class Meta:
         model = Order
+        skip_postgeneration_save = True
+
+    class Params:
+        common_name = factory.Sequence(lambda n: f"bestelling{n}.organisatie.nl")
+        csr_pem = factory.LazyAttribute(_csr_pem)
 
     reference = factory.Sequence(lambda n: f"S9{n:016d}")
     subscriber = factory.SubFactory(SubscriberFactory)
@@ -307,16 +319,52 @@ class OrderFactory(factory.django.DjangoModelFactory):
     certificate_manager = factory.SubFactory(
         PersonFactory, manager=True, subscriber=factory.SelfAttribute("..subscriber")
     )
-    common_name = factory.Sequence(lambda n: f"bestelling{n}.organisatie.nl")
-    csr_pem = factory.LazyAttribute(_csr_pem)
     spki_sha256 = factory.LazyAttribute(
         lambda o: x509_fields.spki_sha256(x509.load_pem_x509_csr(o.csr_pem.encode()))
+    )
+    declarations = factory.LazyFunction(lambda: list(Declaration.values))
+    server = factory.RelatedFactory(
+        "tests.factories.ServerOrderDetailFactory",
+        factory_related_name="order",
+        csr_pem=factory.SelfAttribute("..csr_pem"),
+        common_name=factory.SelfAttribute("..common_name"),
+    )
+
+
+class ServerOrderDetailFactory(factory.django.DjangoModelFactory):
+    """The CSR and names of a server order. Made on its own, its order holds no key hash."""
+
+    class Meta:
+        model = ServerOrderDetail
+
+    order = factory.SubFactory(OrderFactory, server=None, spki_sha256="")
+    common_name = factory.Sequence(lambda n: f"detail{n}.organisatie.nl")
+    csr_pem = factory.LazyAttribute(
+        lambda o: make_csr(fresh_ec_key(), cn=o.common_name, o=o.order.subscriber.name).decode()
     )
     sans = factory.LazyAttribute(lambda o: [o.common_name])
     csr_details = factory.LazyAttribute(
         lambda o: {"common_name": o.common_name, "key_description": "EC P-256"}
     )
-    declarations = factory.LazyFunction(lambda: list(Declaration.values))
+
+
+class CardOrderDetailFactory(factory.django.DjangoModelFactory):
+    """The holder of an order for a personal card (no CSR: the key is made on the card)."""
+
+    class Meta:
+        model = CardOrderDetail
+
+    order = factory.SubFactory(
+        OrderFactory,
+        server=None,
+        spki_sha256="",
+        reference=factory.Sequence(lambda n: f"GRP9{n:017d}"),
+        product=factory.SubFactory(ProductFactory, kind=Kind.PERSONAL, family=""),
+    )
+    holder_name = factory.Sequence(lambda n: f"Pashouder {n}")
+    email = factory.Sequence(lambda n: f"pashouder{n}@organisatie.nl")
+    phone = "+31 70 123 4567"
+    date_of_birth = dt.date(1980, 5, 17)
 
 
 class OrderDocumentsFactory(factory.django.DjangoModelFactory):

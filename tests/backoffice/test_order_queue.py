@@ -88,9 +88,9 @@ def test_the_detail_shows_the_csr_beside_the_registration_and_the_checks(client,
     for expected in [
         order.reference,
         "app.voorbeeld.nl",
-        order.csr_details["subject"],
-        order.csr_details["key_description"],
-        order.csr_details["signature_algorithm"],
+        order.server.csr_details["subject"],
+        order.server.csr_details["key_description"],
+        order.server.csr_details["signature_algorithm"],
         order.spki_sha256,
         "BEGIN CERTIFICATE REQUEST",
         # The registration: name, KvK, OIN, address, country; the verified domain.
@@ -125,7 +125,7 @@ def test_nothing_of_an_order_is_editable_added_or_deleted(client, officer):
     assert client.get(f"{QUEUE}add/").status_code == 403
     assert client.post(_url(order, "delete"), {"post": "yes"}).status_code == 403
     order.refresh_from_db()
-    assert order.common_name == "app.voorbeeld.nl"
+    assert order.server.common_name == "app.voorbeeld.nl"
     assert order.state == Order.State.PLACED
 
 
@@ -267,7 +267,7 @@ def test_approving_issues_the_certificate_and_mails_it_to_the_manager(
     assert _messages(response) == ["1 bestelling goedgekeurd; het certificaat wordt uitgegeven."]
     order.refresh_from_db()
     assert order.state == Order.State.ISSUED
-    certificate = order.certificate
+    certificate = order.certificates.get()
     assert certificate.common_name == "app.voorbeeld.nl"
     assert certificate.spki_sha256 == order.spki_sha256
     (message,) = [m for m in mail.outbox if "uitgegeven" in m.subject]

@@ -731,9 +731,7 @@ def _order_with_key(key_hash: str, state: str = Order.State.PLACED) -> Order:
         state=state,
         contact_person=frank,
         certificate_manager=frank,
-        csr_pem="-----BEGIN CERTIFICATE REQUEST-----",
         spki_sha256=key_hash,
-        common_name="portaal.andere.nl",
         rejection_reason="test" if state == Order.State.REJECTED else "",
     )
 

@@ -175,7 +175,7 @@ def test_joost_orders_with_a_csr_made_by_the_assistants_commands(
         from orders.models import Order
 
         order = Order.objects.get(reference=reference)
-        return order.contact_person.email, order.sans, order.state
+        return order.contact_person.email, order.server.sans, order.state
 
     assert in_db_thread(django_db_blocker, stored) == (
         "joost@voorbeeld.nl",

@@ -10,7 +10,7 @@ from cryptography import x509
 from certificates.csr import CsrExpectations, csr_check
 from certificates.login_certificate import LoginCertificateData
 from certificates.models import Certificate, Product
-from orders.models import Declaration, Order
+from orders.models import Declaration, Order, ServerOrderDetail
 from orders.services import order_place
 from organisations.models import Person
 from tests.certificates.csr_factory import make_csr
@@ -48,7 +48,7 @@ def place_order(
         subscriber=joost.subscriber,
         product=product,
         contact_person=joost,
-        checked_csr=checked,
+        detail=ServerOrderDetail.from_csr(checked),
         declarations=[choice.value for choice in Declaration],
         login_certificate=LoginCertificateData(issuer=LOGIN_ISSUER, serial="0a1b2c"),
         language=language,

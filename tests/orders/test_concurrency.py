@@ -17,7 +17,7 @@ from django.test import Client
 
 from certificates.csr import CsrExpectations, csr_check
 from certificates.models import Certificate, Product
-from orders.models import Order
+from orders.models import Order, ServerOrderDetail
 from orders.services import OrderAlreadyPlaced, RenewalAlreadyOpen, order_place
 from organisations.models import Person
 from tests.certificates.csr_factory import make_csr
@@ -116,7 +116,7 @@ def test_twenty_concurrent_renewals_leave_one_open_renewal(committed_db):
             subscriber=www.subscriber,
             product=www.product,
             contact_person=persons[index % len(persons)],
-            checked_csr=checked[index],
+            detail=ServerOrderDetail.from_csr(checked[index]),
             declarations=["truthful"],
             manager=www.certificate_manager,
             renews=www,
@@ -146,7 +146,7 @@ def test_twenty_service_calls_with_one_token_place_one_order(committed_db):
                 subscriber=joost.subscriber,
                 product=product,
                 contact_person=joost,
-                checked_csr=checked,
+                detail=ServerOrderDetail.from_csr(checked),
                 declarations=["truthful"],
                 manager=Person.objects.get(manager_number="CB9505784"),
             ).pk

@@ -22,7 +22,7 @@ from certificates.csr import CsrExpectations, csr_check
 from certificates.login_certificate import LoginCertificateData
 from certificates.models import Certificate, Product
 from orders import documents
-from orders.models import Declaration, Order
+from orders.models import Declaration, Order, ServerOrderDetail
 from orders.services import NewManager, order_place
 from organisations.models import Person
 from sealing import pdf as sealing_pdf
@@ -51,7 +51,7 @@ def _place(*, cn: str = "www.voorbeeld.nl", **kwargs: object) -> Order:
         subscriber=joost.subscriber,
         product=product,
         contact_person=joost,
-        checked_csr=checked,
+        detail=ServerOrderDetail.from_csr(checked),
         declarations=[choice.value for choice in Declaration],
         login_certificate=LoginCertificateData(issuer=ISSUER_DN, serial="0a1b2c"),
         **kwargs,

@@ -60,7 +60,7 @@ def test_an_approved_order_becomes_one_valid_certificate(
     assert certificate.certificate_manager == order.certificate_manager
     assert certificate.requested_by == order.contact_person
     issued = x509.load_der_x509_certificate(bytes(certificate.der.der))
-    csr = x509.load_pem_x509_csr(order.csr_pem.encode())
+    csr = x509.load_pem_x509_csr(order.server.csr_pem.encode())
     assert issued.public_key().public_bytes(
         Encoding.DER, PublicFormat.SubjectPublicKeyInfo
     ) == csr.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)

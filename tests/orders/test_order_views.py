@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from certificates.models import Certificate, Product
-from orders.models import Order
+from orders.models import Order, ServerOrderDetail
 from orders.services import order_place
 from organisations.models import Person
 from tests.certificates.csr_factory import make_csr
@@ -32,7 +32,7 @@ def order(db) -> Order:  # noqa: ANN001
         subscriber=joost.subscriber,
         product=product,
         contact_person=joost,
-        checked_csr=checked,
+        detail=ServerOrderDetail.from_csr(checked),
         declarations=["truthful"],
         manager=www.certificate_manager,
         renews=www,

@@ -47,7 +47,7 @@ def test_the_xml_holds_the_order(order):
         "www.voorbeeld.nl"
     ]
     assert certificate.findtext("o:spkiSha256", namespaces=NS) == order.spki_sha256
-    assert certificate.findtext("o:csr", namespaces=NS) == order.csr_pem
+    assert certificate.findtext("o:csr", namespaces=NS) == order.server.csr_pem
     assert root.findtext("o:submittedBy/o:loginCertificateIssuer", namespaces=NS) == LOGIN_ISSUER
     assert root.findtext("o:submittedBy/o:loginCertificateSerial", namespaces=NS) == "0a1b2c"
     assert root.findtext("o:place", namespaces=NS) == "Online via selfservice portal"

@@ -56,10 +56,10 @@ def test_it_places_one_order_with_everything_recorded(client, login_as, victor):
     assert order.product.code == "pkio-private"
     assert order.contact_person.email == "joost@voorbeeld.nl"
     assert order.certificate_manager == victor
-    assert order.common_name == "app.voorbeeld.nl"
-    assert order.sans == ["app.voorbeeld.nl", "api2.voorbeeld.nl"]
-    assert order.csr_pem.startswith("-----BEGIN CERTIFICATE REQUEST-----")
-    assert order.csr_details["key_description"] == "RSA 2048 bits"
+    assert order.server.common_name == "app.voorbeeld.nl"
+    assert order.server.sans == ["app.voorbeeld.nl", "api2.voorbeeld.nl"]
+    assert order.server.csr_pem.startswith("-----BEGIN CERTIFICATE REQUEST-----")
+    assert order.server.csr_details["key_description"] == "RSA 2048 bits"
     assert order.declarations == DECLARATIONS
     assert order.renews is None
     # The login certificate of joost, for "Ingediend door: Certified by" on the sealed form.

@@ -60,7 +60,8 @@ def test_a_renewal_records_the_renewed_certificate_and_keeps_its_product(client,
     order = renew(client, www)
     assert order.renews == www
     assert order.product == www.product
-    assert order.common_name == "www.voorbeeld.nl"
+    assert order.server.common_name == "www.voorbeeld.nl"
+    assert order.subject_label == "www.voorbeeld.nl"
     assert order.certificate_manager == www.certificate_manager
     detail = client.get(reverse("server_detail", args=[www.pk])).content.decode()
     assert "Er is een verlengingsaanvraag voor dit certificaat ingediend op" in detail

@@ -481,6 +481,8 @@ OFFICER_PERMISSIONS = {
         "change_issuanceprofile",
     ],
     "audit": ["view_auditentry"],
+    # What is still to be sent or made, and why it failed (core/admin.py).
+    "core": ["view_outboxmessage"],
     "registration": ["view_changerequest", "approve_changerequest", "reject_changerequest"],
     # Locked-out logins: seeing them, and unlocking another officer (portal/admin.py).
     "axes": ["view_accessattempt", "delete_accessattempt"],

@@ -13,8 +13,10 @@ from audit.models import Action, AuditEntry
 from audit.selectors import history_of
 from certificates.models import Certificate, RevocationReason
 from certificates.services import revocation_request_create
+from core.models import OutboxMessage
 from organisations.models import Person
 from tests.conftest import forwarded_by_nginx
+from tests.factories import OutboxMessageFactory
 from tests.orders.placing import place_order
 
 pytestmark = pytest.mark.django_db
@@ -145,3 +147,21 @@ def test_the_database_refuses_to_change_or_delete_an_entry():
         AuditEntry.objects.filter(pk=entry.pk).delete()
 
     assert AuditEntry.objects.get(pk=entry.pk).actor_label == entry.actor_label
+
+
+OUTBOX = "/beheer/core/outboxmessage/"
+
+
+def test_the_officer_sees_what_is_stuck_in_the_outbox_and_cannot_change_it(client, officer):
+    stuck = OutboxMessageFactory(attempts=4, last_error="SMTPServerDisconnected: gone")
+    OutboxMessageFactory(done_at=stuck.created_at)
+
+    waiting = client.get(OUTBOX, {"afgehandeld": "nee"})
+
+    assert waiting.status_code == 200
+    assert stuck.key in waiting.text
+    assert "SMTPServerDisconnected: gone" in waiting.text
+    assert list(waiting.context["cl"].result_list) == [stuck]
+    assert client.post(f"{OUTBOX}{stuck.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert client.get(f"{OUTBOX}add/").status_code == 403
+    assert OutboxMessage.objects.filter(pk=stuck.pk, done_at__isnull=True).exists()

@@ -503,17 +503,6 @@ class Certificate(models.Model):
         related_name="requested_certificates",
         verbose_name=_("aangevraagd door"),
     )
-    # The order this certificate was issued for. A card order yields one
-    # certificate per usage (authentication, signature, ...), a server order one:
-    # whatever retries or double clicks happen (issue 5), see the constraint below.
-    order = models.ForeignKey(
-        "orders.Order",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="certificates",
-        verbose_name=_("bestelling"),
-    )
     revoked_at = models.DateTimeField(_("ingetrokken op"), null=True, blank=True)
     revocation_reason = models.CharField(
         _("reden van intrekking"), max_length=30, choices=RevocationReason.choices, blank=True
@@ -553,9 +542,6 @@ class Certificate(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(serial__regex=r"^[0-9a-f]+$"), name="certificate_serial_lower_hex"
-            ),
-            models.UniqueConstraint(
-                fields=["order", "card_usage"], name="certificate_one_per_order_and_usage"
             ),
         ]
         indexes = [

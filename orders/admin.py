@@ -22,7 +22,6 @@ from django.utils.translation import ngettext
 
 from audit.selectors import history_of
 from certificates.csr import CsrExpectations, CsrRejected, csr_check
-from certificates.models import Certificate
 from core.admin_workqueue import WorkQueueAdmin, WorkQueueStateFilter, waiting_time
 from orders.models import ORDER_LIFECYCLE, Order, OrderDocuments, ServerOrderDetail
 from orders.validation import TransitionNotAllowed, order_approve, order_reject, order_take
@@ -150,7 +149,7 @@ class OrderAdmin(WorkQueueAdmin[Order]):
 
     @admin.display(description=_("uitgegeven certificaat"))
     def issued_certificate(self, order: Order) -> str:
-        certificates = Certificate.objects.filter(order=order).order_by("card_usage", "pk")
+        certificates = order.certificates.order_by("card_usage", "pk")
         if not certificates:
             return self.get_empty_value_display()
         return format_html_join(

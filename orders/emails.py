@@ -14,7 +14,6 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from certificates.downloads import certificate_pem, chain_pem
-from certificates.models import Certificate
 from core.mail import CONFIRMATION_MAX_AGE, send_once, stable_message_id
 from orders.models import Order, OrderDocuments
 
@@ -87,7 +86,7 @@ def certificate_delivery_send(order_id: int) -> bool:
     """The issued certificate to the certificate manager, CC the contact person (manual §3.2)."""
 
     def build(order: Order) -> EmailMessage | None:
-        certificates = Certificate.objects.filter(order=order).order_by("card_usage", "pk")
+        certificates = order.certificates.order_by("card_usage", "pk")
         if not certificates:
             return None
         message = _manager_message(

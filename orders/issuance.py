@@ -3,7 +3,7 @@
 The subject comes from the validated registration data (country, registered
 name, ``NTRNL-<KvK>``, OIN) and the order's validated names, never from the
 CSR's subject; only the CSR's public key is used. One certificate per order:
-the order row is locked, and ``Certificate.order`` is unique.
+the order row is locked, and ``OrderCertificate`` holds one per order and usage.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from certificates.ca import IssueRequest, SubjectData, ca_backend
 from certificates.models import Certificate, IssuingCA, Kind
 from certificates.services import certificate_record
 from certificates.x509_fields import fingerprint
-from orders.models import Order
+from orders.models import Order, OrderCertificate
 
 logger = logging.getLogger("portal.orders")
 
@@ -73,7 +73,7 @@ def order_issue(order_id: int) -> Certificate | None:
         )
         if order is None:
             return None
-        existing = Certificate.objects.filter(order=order).first()
+        existing = order.certificates.first()
         if existing is not None or order.state != Order.State.APPROVED:
             return existing
         certificates = []
@@ -87,8 +87,9 @@ def order_issue(order_id: int) -> Certificate | None:
                 certificate_manager=order.certificate_manager,
                 requested_by=order.contact_person,
             )
-            certificate.order = order
-            certificate.save(update_fields=["order"])
+            OrderCertificate.objects.create(
+                order=order, certificate=certificate, usage=certificate.card_usage
+            )
             certificates.append(certificate)
         order.state = Order.State.ISSUED
         order.save(update_fields=["state", "updated_at"])

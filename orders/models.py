@@ -193,6 +193,14 @@ class Order(models.Model):
         related_name="replaced_by",
         verbose_name=_("vervangt bestelling"),
     )
+    # What was issued for this order (OrderCertificate): one or more certificates.
+    certificates = models.ManyToManyField(
+        Certificate,
+        through="OrderCertificate",
+        related_name="orders",
+        blank=True,
+        verbose_name=_("certificaten"),
+    )
     rejection_reason = models.TextField(_("reden van afkeuring"), blank=True)
     # The language the person placed the order in: the order form and the
     # confirmation e-mail use it (SPEC.md §8).
@@ -353,6 +361,42 @@ class CardOrderDetail(models.Model):
 
 
 OrderDetail = ServerOrderDetail | CardOrderDetail
+
+
+class OrderCertificate(models.Model):
+    """A certificate issued for an order (``Order.certificates``).
+
+    One order may yield several certificates (a card: one per usage), and a
+    certificate comes from at most one order. The database holds both, and so
+    one certificate per order and usage whatever retries or double clicks
+    happen (issue 5). The link lives here, in ``orders``, so that
+    ``certificates`` names nothing above it.
+    """
+
+    order = models.ForeignKey(
+        Order, on_delete=models.PROTECT, related_name="issued", verbose_name=_("bestelling")
+    )
+    certificate = models.OneToOneField(
+        Certificate,
+        on_delete=models.PROTECT,
+        related_name="issued_for",
+        verbose_name=_("certificaat"),
+    )
+    # The certificate's card usage ("" for a server certificate), copied so the
+    # database can hold "one per order and usage".
+    usage = models.CharField(_("certificaat op de pas"), max_length=15, blank=True)
+
+    class Meta:
+        verbose_name = _("uitgegeven certificaat")
+        verbose_name_plural = _("uitgegeven certificaten")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order", "usage"], name="order_one_certificate_per_usage"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} → {self.certificate_id}"
 
 
 class OrderDocuments(models.Model):

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from audit.selectors import history_of
-from certificates.models import Certificate, Kind
+from certificates.models import Kind
 from certificates.permissions import RENEW, certificate_actions
 from certificates.selectors import certificate_for_subscriber, open_revocation
 from core.access import person_required
@@ -106,7 +106,7 @@ def order_detail(request: PersonRequest, reference: str) -> HttpResponse:
     order = order_for_subscriber(subscriber=request.person.subscriber, reference=reference)
     context = _with_documents(order)
     context["history"] = history_of(order)
-    context["certificates"] = Certificate.objects.filter(order=order).order_by("card_usage", "pk")
+    context["certificates"] = order.certificates.order_by("card_usage", "pk")
     return render(request, "orders/order_detail.html", context)
 
 

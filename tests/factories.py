@@ -46,6 +46,7 @@ from orders.models import (
     CardOrderDetail,
     Declaration,
     Order,
+    OrderCertificate,
     OrderDocuments,
     ServerOrderDetail,
 )
@@ -329,6 +330,19 @@ class OrderFactory(factory.django.DjangoModelFactory):
         csr_pem=factory.SelfAttribute("..csr_pem"),
         common_name=factory.SelfAttribute("..common_name"),
     )
+
+
+class OrderCertificateFactory(factory.django.DjangoModelFactory):
+    """A certificate issued for an issued order of its subscriber."""
+
+    class Meta:
+        model = OrderCertificate
+
+    order = factory.SubFactory(OrderFactory, state="issued", spki_sha256="")
+    certificate = factory.SubFactory(
+        CertificateFactory, subscriber=factory.SelfAttribute("..order.subscriber")
+    )
+    usage = factory.SelfAttribute("certificate.card_usage")
 
 
 class ServerOrderDetailFactory(factory.django.DjangoModelFactory):

@@ -28,7 +28,7 @@ def waiting(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("core", "0001_outbox"),
-        ("certificates", "0009_certificate_order_many"),
+        ("certificates", "0009_certificate_order_moves_to_orders"),
     ]
 
     operations = [migrations.RunPython(waiting, migrations.RunPython.noop)]

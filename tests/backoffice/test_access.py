@@ -101,7 +101,7 @@ def test_a_customer_cannot_run_an_admin_action(client, login_as, order, revocati
     revocation.refresh_from_db()
     assert order.state == Order.State.PLACED
     assert revocation.state == RevocationRequest.State.OPEN
-    assert not Certificate.objects.filter(order=order).exists()
+    assert not Certificate.objects.filter(orders=order).exists()
 
 
 def test_a_staff_user_without_a_group_sees_nothing(client, officer_login, order):
@@ -142,7 +142,7 @@ def test_an_officer_without_the_approve_permission_cannot_approve_by_forging(
     assert "Geen actie geselecteerd." in [str(m) for m in action.context["messages"]]
     order.refresh_from_db()
     assert order.state == Order.State.PLACED
-    assert not Certificate.objects.filter(order=order).exists()
+    assert not Certificate.objects.filter(orders=order).exists()
     assert not AuditEntry.objects.filter(object_id=str(order.pk), actor=taker).exists()
 
 

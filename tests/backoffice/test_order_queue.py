@@ -287,7 +287,7 @@ def test_approving_twice_yields_one_certificate_and_a_message(
     with django_capture_on_commit_callbacks(execute=True):
         from_list = _act(client, "approve_selected", order)
 
-    assert Certificate.objects.filter(order=order).count() == 1
+    assert Certificate.objects.filter(orders=order).count() == 1
     expected = (
         f"Bestelling {order.reference} heeft de status Uitgegeven; deze actie is dan niet "
         "mogelijk. Er is niets gewijzigd."

@@ -89,7 +89,7 @@ def test_a_product_added_in_the_back_office_is_ordered_approved_and_issued_from_
 
     order.refresh_from_db()
     assert order.state == Order.State.ISSUED
-    certificate = Certificate.objects.get(order=order)
+    certificate = Certificate.objects.get(orders=order)
     assert certificate.product == product
     issued = certificate.der.loaded
     trial_ca = x509.load_pem_x509_certificate((pki_dir / "ca" / "trial-services.crt").read_bytes())

@@ -12,9 +12,9 @@ from django.utils import timezone
 from core.models import OutboxMessage
 from core.outbox import outbox_sweep
 from tests.factories import (
-    CertificateFactory,
     ChangeRequestDocumentsFactory,
     ChangeRequestFactory,
+    OrderCertificateFactory,
     OrderDocumentsFactory,
     OrderFactory,
     RevocationRequestFactory,
@@ -23,7 +23,7 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 MIGRATIONS = [
-    "orders.migrations.0005_outbox_backfill",
+    "orders.migrations.0007_outbox_backfill",
     "registration.migrations.0002_outbox_backfill",
     "certificates.migrations.0010_outbox_backfill",
 ]
@@ -44,7 +44,7 @@ def test_waiting_work_of_every_kind_gets_its_message():
     unconfirmed = OrderDocumentsFactory().order
     approved = OrderFactory(state="approved")
     issued = OrderFactory(state="issued", spki_sha256="")
-    CertificateFactory(order=issued, subscriber=issued.subscriber)
+    OrderCertificateFactory(order=issued)
     rejected = OrderFactory(state="rejected", rejection_reason="Onjuist domein")
     done = OrderDocumentsFactory(order__confirmation_sent_at=timezone.now()).order
     change = ChangeRequestFactory()

@@ -54,7 +54,7 @@ def test_an_approved_order_becomes_one_valid_certificate(
     _approve(order, officer, django_capture_on_commit_callbacks)
 
     order.refresh_from_db()
-    certificate = Certificate.objects.get(order=order)
+    certificate = Certificate.objects.get(orders=order)
     assert order.state == Order.State.ISSUED
     assert certificate.subscriber == order.subscriber
     assert certificate.certificate_manager == order.certificate_manager
@@ -97,7 +97,7 @@ def test_the_manager_gets_the_certificate_with_a_copy_to_the_contact_person(
     names = [name for name, _content, _type in message.attachments]
     assert names == ["app.voorbeeld.nl.pem", "app.voorbeeld.nl-chain.pem"]
     leaf = x509.load_pem_x509_certificate(message.attachments[0][1])
-    assert leaf.serial_number == int(Certificate.objects.get(order=order).serial, 16)
+    assert leaf.serial_number == int(Certificate.objects.get(orders=order).serial, 16)
 
 
 def test_issuing_twice_yields_one_certificate(
@@ -108,8 +108,8 @@ def test_issuing_twice_yields_one_certificate(
 
     again = order_issue(order.pk)
 
-    assert Certificate.objects.filter(order=order).count() == 1
-    assert again == Certificate.objects.get(order=order)
+    assert Certificate.objects.filter(orders=order).count() == 1
+    assert again == Certificate.objects.get(orders=order)
     with pytest.raises(TransitionNotAllowed):
         order_approve(order_id=order.pk, officer=officer)
     assert len([m for m in mail.outbox if "uitgegeven" in m.subject]) == 1
@@ -118,7 +118,7 @@ def test_issuing_twice_yields_one_certificate(
 def test_a_placed_order_is_not_issued():
     order = place_order(cn="app.voorbeeld.nl")
     assert order_issue(order.pk) is None
-    assert not Certificate.objects.filter(order=order).exists()
+    assert not Certificate.objects.filter(orders=order).exists()
 
 
 def test_rejection_needs_a_reason_and_is_mailed_and_shown(
@@ -193,7 +193,7 @@ def _certsign_order(*, state: str = "Noord-Holland") -> Order:
 
 
 def _issued(order: Order) -> x509.Certificate:
-    return x509.load_der_x509_certificate(bytes(Certificate.objects.get(order=order).der.der))
+    return x509.load_der_x509_certificate(bytes(Certificate.objects.get(orders=order).der.der))
 
 
 def test_a_certsign_certificate_names_the_registered_place_never_the_csrs(

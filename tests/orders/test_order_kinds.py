@@ -18,6 +18,7 @@ from organisations.models import Person
 from tests.factories import (
     CardOrderDetailFactory,
     CertificateFactory,
+    OrderCertificateFactory,
     OrderFactory,
     PersonFactory,
     ProductFactory,
@@ -60,26 +61,32 @@ def test_the_reference_format_is_still_checked_by_the_database():
 
 def test_one_order_yields_several_certificates_one_per_usage():
     order = CardOrderDetailFactory().order
-    authentication = CertificateFactory(on_card=True, subscriber=order.subscriber, order=order)
-    signature = CertificateFactory(
-        on_card=True,
-        subscriber=order.subscriber,
+    authentication = OrderCertificateFactory(order=order, certificate__on_card=True).certificate
+    signature = OrderCertificateFactory(
         order=order,
-        card=authentication.card,
-        card_usage="signature",
-    )
+        certificate__on_card=True,
+        certificate__card=authentication.card,
+        certificate__card_usage="signature",
+    ).certificate
     assert set(order.certificates.all()) == {authentication, signature}
+    assert set(signature.orders.all()) == {order}
     with pytest.raises(IntegrityError), transaction.atomic():
-        CertificateFactory(
-            on_card=True, subscriber=order.subscriber, order=order, card=authentication.card
+        OrderCertificateFactory(
+            order=order, certificate__on_card=True, certificate__card=authentication.card
         )
 
 
 def test_a_server_order_yields_one_certificate():
     order = ServerOrderDetailFactory().order
-    CertificateFactory(subscriber=order.subscriber, order=order)
+    OrderCertificateFactory(order=order)
     with pytest.raises(IntegrityError), transaction.atomic():
-        CertificateFactory(subscriber=order.subscriber, order=order)
+        OrderCertificateFactory(order=order)
+
+
+def test_a_certificate_comes_from_one_order():
+    link = OrderCertificateFactory()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        OrderCertificateFactory(certificate=link.certificate)
 
 
 def _card_renewal(certificate, person, **kwargs):  # noqa: ANN001, ANN202

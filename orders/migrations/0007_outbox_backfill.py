@@ -36,8 +36,7 @@ def waiting(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("core", "0001_outbox"),
-        ("orders", "0004_order_details"),
-        ("certificates", "0009_certificate_order_many"),
+        ("orders", "0006_order_certificates_field"),
     ]
 
     operations = [migrations.RunPython(waiting, migrations.RunPython.noop)]

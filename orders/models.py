@@ -194,7 +194,7 @@ class Order(models.Model):
         verbose_name=_("vervangt bestelling"),
     )
     # What was issued for this order (OrderCertificate): one or more certificates.
-    certificates = models.ManyToManyField(
+    certificates: models.ManyToManyField[Certificate, OrderCertificate] = models.ManyToManyField(
         Certificate,
         through="OrderCertificate",
         related_name="orders",

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from certificates import x509_fields
 from certificates.csr import CheckedCsr
-from certificates.models import Certificate, Kind, Product
+from certificates.models import Card, Certificate, Kind, Product
 from core.lifecycle import Lifecycle, Transition
 from core.submissions import ReferenceFormat
 from organisations.models import Person, Subscriber
@@ -72,6 +72,13 @@ class Declaration(models.TextChoices):
         _(
             "akkoord te zijn dat de certificaten worden gepubliceerd in de online "
             "certificatendatabase."
+        ),
+    )
+    HOLDER = (
+        "holder",
+        _(
+            "dat de certificaathouder is geïnformeerd over de verplichtingen bij het gebruik "
+            "van de certificaten en daarmee instemt."
         ),
     )
     DOMAIN = (
@@ -332,14 +339,33 @@ class ServerOrderDetail(models.Model):
         )
 
 
+# The carriers each kind of card product can be ordered on (manual §4–6): a person's
+# certificates on a card, USB token or via mobile; a group's on a card or USB token;
+# an eSeal on a card or in the cloud HSM.
+CARRIERS_FOR_KIND: dict[str, tuple[str, ...]] = {
+    Kind.PERSONAL: (Card.Carrier.CARD, Card.Carrier.USB, Card.Carrier.MOBILE),
+    Kind.GROUP: (Card.Carrier.CARD, Card.Carrier.USB),
+    Kind.ESEAL: (Card.Carrier.CARD, Card.Carrier.CLOUD),
+}
+
+
 class CardOrderDetail(models.Model):
-    """What an order for certificates on a card adds: the holder (personal, group and
-    eSeal orders, manual §4–6). The keys are made on the card, so there is no CSR."""
+    """What an order for certificates on a card adds: the holder and the carrier
+    (personal, group and eSeal orders, manual §4–6). The keys are made on the card,
+    so there is no CSR.
+
+    ``holder_name`` is the CN: the person for a personal card, the function or group
+    name (also in ``group_name``) for a group card, the organisation for an eSeal.
+    """
 
     order = models.OneToOneField(
         Order, on_delete=models.CASCADE, primary_key=True, related_name="card"
     )
+    carrier = models.CharField(
+        _("product"), max_length=10, choices=Card.Carrier.choices, default=Card.Carrier.CARD
+    )
     holder_name = models.CharField(_("naam pashouder"), max_length=200)
+    group_name = models.CharField(_("functie- of groepsnaam"), max_length=200, blank=True)
     email = models.EmailField(_("e-mailadres"))
     phone = models.CharField(_("telefoonnummer"), max_length=30, blank=True)
     date_of_birth = models.DateField(_("geboortedatum"), null=True, blank=True)
@@ -347,13 +373,18 @@ class CardOrderDetail(models.Model):
     class Meta:
         verbose_name = _("pashoudergegevens")
         verbose_name_plural = _("pashoudergegevens")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(carrier__in=Card.Carrier.values), name="card_order_carrier_valid"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.holder_name
 
     @property
     def subject_label(self) -> str:
-        return self.holder_name
+        return self.group_name or self.holder_name
 
     @property
     def public_key_sha256(self) -> str:

@@ -1,7 +1,8 @@
-"""The forms of the six wizard steps (manual §3.2–3.3) and the renewal start screen."""
+"""The forms of the wizard steps (manual §3.2–3.3, §4–6) and the renewal start screen."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import forms
@@ -10,10 +11,10 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from certificates.csr import MAX_CSR_BYTES, CheckedCsr, CsrExpectations, CsrRejected, csr_check
-from certificates.models import Product
+from certificates.models import Card, Kind, Product
 from core.forms import PortalForm
-from orders.models import Declaration
-from orders.selectors import certificate_managers, orderable_products
+from orders.models import CARRIERS_FOR_KIND, CardOrderDetail, Declaration
+from orders.selectors import certificate_managers, orderable_card_products, orderable_products
 from organisations.models import Person, Subscriber
 
 # The seed's explanation of each product type (manual §3.3), by product code.
@@ -43,6 +44,10 @@ PRODUCT_EXPLANATIONS = {
         "provincie (ST) zijn verplicht in de CSR."
     ),
 }
+
+
+PHONE_PATTERN = r"^\+?[0-9 ()-]{8,20}$"
+PHONE_INVALID = _("Vul een geldig telefoonnummer in, bijvoorbeeld 0612345678.")
 
 
 class ManagerChoiceField(forms.ModelChoiceField):
@@ -88,9 +93,9 @@ class ManagerForm(PortalForm):
     email = forms.EmailField(label=_("E-mail Certificaatbeheerder"), required=False)
     phone = forms.RegexField(
         label=_("Telefoonnummer"),
-        regex=r"^\+?[0-9 ()-]{8,20}$",
+        regex=PHONE_PATTERN,
         required=False,
-        error_messages={"invalid": _("Vul een geldig telefoonnummer in, bijvoorbeeld 0612345678.")},
+        error_messages={"invalid": PHONE_INVALID},
     )
 
     def __init__(self, *args: Any, subscriber: Subscriber, **kwargs: Any) -> None:
@@ -217,20 +222,168 @@ class CertificateForm(PortalForm):
         return data
 
 
-class DeclarationsForm(PortalForm):
-    """Step 5 "Voorwaarden": every declaration of the seed must be accepted."""
+# The declarations of a server order (manual §3.2) and of an order on a card: no
+# domain name and no key the customer made, but a holder who knows the rules.
+SERVER_DECLARATIONS = (
+    Declaration.TRUTHFUL,
+    Declaration.TERMS,
+    Declaration.MANAGER,
+    Declaration.SECURE_KEY,
+    Declaration.PRICES,
+    Declaration.PUBLICATION,
+    Declaration.DOMAIN,
+)
+CARD_DECLARATIONS = (
+    Declaration.TRUTHFUL,
+    Declaration.TERMS,
+    Declaration.HOLDER,
+    Declaration.PRICES,
+    Declaration.PUBLICATION,
+)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+
+class DeclarationsForm(PortalForm):
+    """Step 5 "Voorwaarden": every declaration the order asks must be accepted."""
+
+    def __init__(
+        self, *args: Any, codes: tuple[Declaration, ...] = SERVER_DECLARATIONS, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
-        for code, label in Declaration.choices:
-            self.fields[code] = forms.BooleanField(
-                label=label,
+        self.codes = codes
+        for code in codes:
+            self.fields[code.value] = forms.BooleanField(
+                label=code.label,
                 required=True,
                 error_messages={"required": _("U moet akkoord gaan met deze verklaring.")},
             )
 
     def accepted(self) -> list[str]:
-        return [code for code in Declaration.values if self.cleaned_data.get(code)]
+        return [code.value for code in self.codes if self.cleaned_data.get(code.value)]
+
+
+class CardForm(PortalForm):
+    """Step 3 of a card order: the product, its carrier and the holder (manual §4–6).
+
+    No CSR: the key is made on the card. A personal card asks the holder's name,
+    e-mail, phone and date of birth; a group card the function or group name and its
+    mailbox; an eSeal carries the organisation's name and asks its mailbox. A renewal
+    keeps its product and its holder (``fixed``).
+    """
+
+    product = ProductChoiceField(
+        label=_("De aanvraag betreft een"),
+        queryset=Product.objects.none(),
+        empty_label=None,
+        widget=forms.RadioSelect,
+    )
+    carrier = forms.ChoiceField(label=_("Drager"), widget=forms.RadioSelect)
+    holder_name = forms.CharField(label=_("Naam pashouder"), max_length=200)
+    group_name = forms.CharField(
+        label=_("Functie- of groepsnaam"),
+        max_length=200,
+        help_text=_(
+            "De naam van de functie of groep in het certificaat, bijvoorbeeld Servicedesk."
+        ),
+    )
+    email = forms.EmailField(label=_("E-mailadres"))
+    phone = forms.RegexField(
+        label=_("Telefoonnummer"),
+        regex=PHONE_PATTERN,
+        required=False,
+        error_messages={"invalid": PHONE_INVALID},
+    )
+    date_of_birth = forms.DateField(
+        label=_("Geboortedatum"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": _("Vul een geldige datum in, bijvoorbeeld 1980-05-17.")},
+    )
+
+    # What each kind asks besides product, carrier and e-mail.
+    FIELDS_FOR_KIND: dict[str, tuple[str, ...]] = {
+        Kind.PERSONAL: ("holder_name", "phone", "date_of_birth"),
+        Kind.GROUP: ("group_name", "phone"),
+        Kind.ESEAL: ("phone",),
+    }
+
+    def __init__(
+        self,
+        *args: Any,
+        subscriber: Subscriber,
+        kind: str,
+        fixed_product: Product | None = None,
+        fixed_holder: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.subscriber = subscriber
+        self.kind = kind
+        self.fixed_product = fixed_product
+        self.fixed_holder = fixed_holder
+        keep = {"product", "carrier", "email", *self.FIELDS_FOR_KIND[kind]}
+        for name in list(self.fields):
+            if name not in keep:
+                del self.fields[name]
+        carriers = dict(Card.Carrier.choices)
+        carrier = self.fields["carrier"]
+        assert isinstance(carrier, forms.ChoiceField)
+        carrier.choices = [(code, carriers[code]) for code in CARRIERS_FOR_KIND[kind]]
+        carrier.initial = CARRIERS_FOR_KIND[kind][0]
+        if kind == Kind.PERSONAL:
+            self.fields["phone"].required = True
+        product = self.fields["product"]
+        assert isinstance(product, forms.ModelChoiceField)
+        self.offered: QuerySet[Product]
+        if fixed_product is not None:
+            self.offered = Product.objects.filter(pk=fixed_product.pk)
+            product.initial = fixed_product.pk
+            product.disabled = True
+        else:
+            self.offered = orderable_card_products(kind=kind)
+            if len(self.offered) == 1:
+                product.initial = self.offered[0].pk
+        product.queryset = self.offered
+        if fixed_holder is not None:
+            # A renewal keeps the name in the certificate: a posted value is ignored.
+            holder = self.holder_field()
+            if holder is not None:
+                self.fields[holder].initial = fixed_holder
+                self.fields[holder].disabled = True
+
+    def holder_field(self) -> str | None:
+        """The field that holds the certificate's name (CN), if the person types it."""
+        names: dict[str, str] = {Kind.PERSONAL: "holder_name", Kind.GROUP: "group_name"}
+        return names.get(self.kind)
+
+    def clean_date_of_birth(self) -> dt.date:
+        born: dt.date = self.cleaned_data["date_of_birth"]
+        if not dt.date(1900, 1, 1) <= born < dt.date.today():
+            raise forms.ValidationError(_("Vul een geboortedatum in het verleden in."))
+        return born
+
+    def clean(self) -> dict[str, object]:
+        super().clean()
+        if self.fixed_product is not None:
+            self.cleaned_data["product"] = self.fixed_product
+        return self.cleaned_data
+
+    def detail(self) -> CardOrderDetail:
+        """The (unsaved) detail of the order: the holder as the certificate will name it."""
+        data = self.cleaned_data
+        group_name = data.get("group_name", "")
+        if self.kind == Kind.GROUP:
+            holder = group_name
+        elif self.kind == Kind.ESEAL:
+            holder = self.subscriber.name
+        else:
+            holder = data["holder_name"]
+        return CardOrderDetail(
+            carrier=data["carrier"],
+            holder_name=holder,
+            group_name=group_name,
+            email=data["email"],
+            phone=data.get("phone", ""),
+            date_of_birth=data.get("date_of_birth"),
+        )
 
 
 class PlaceOrderForm(PortalForm):

@@ -59,6 +59,11 @@ def orderable_products(*, family: str) -> QuerySet[Product]:
     )
 
 
+def orderable_card_products(*, kind: str) -> QuerySet[Product]:
+    """The products of a Persoons, Groeps or eSeal order (manual §4–6)."""
+    return Product.objects.filter(kind=kind, active=True).select_related("profile").order_by("name")
+
+
 def certificate_managers(*, subscriber: Subscriber) -> QuerySet[Person]:
     """Active, identified certificate managers to choose from in step 2 (manual §3.2)."""
     return Person.objects.filter(

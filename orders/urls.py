@@ -1,7 +1,7 @@
 from django.urls import path
 
 from orders import views
-from orders.wizards import RenewalWizard, ServerOrderWizard
+from orders.wizards import CardOrderWizard, CardRenewalWizard, RenewalWizard, ServerOrderWizard
 
 urlpatterns = [
     path("servercertificaten/<int:pk>/", views.server_detail, name="server_detail"),
@@ -15,6 +15,17 @@ urlpatterns = [
         "servercertificaten/<int:pk>/verlengen/formulier/",
         RenewalWizard.as_view(),
         name="renewal_wizard",
+    ),
+    path("passen/<str:kind>/nieuw/", CardOrderWizard.as_view(), name="card_order_new"),
+    path(
+        "passen/<str:kind>/<int:pk>/verlengen/",
+        views.renewal_start,
+        name="card_renewal_start",
+    ),
+    path(
+        "passen/<str:kind>/<int:pk>/verlengen/formulier/",
+        CardRenewalWizard.as_view(),
+        name="card_renewal_wizard",
     ),
     path("bestellingen/", views.order_list, name="order_list"),
     path("bestellingen/<str:reference>/", views.order_detail, name="order_detail"),

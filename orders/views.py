@@ -6,7 +6,6 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
-from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from audit.selectors import history_of
@@ -18,48 +17,54 @@ from orders.emails import order_form_filename
 from orders.forms import RenewalStartForm
 from orders.models import Order, OrderDocuments
 from orders.selectors import order_for_subscriber, orders_for_subscriber, renewals_submitted
-from orders.wizards import SESSION_RENEWAL_CONFIRMED
-from organisations.authorisation import PersonRequest, denied
-
-RENEWAL_NOT_OFFERED = _(
-    "Verlengen van dit soort certificaat kan nog niet via het portaal. Neem contact op met "
-    "de Servicedesk."
+from orders.wizards import (
+    CARD_KINDS,
+    SESSION_RENEWAL_CONFIRMED,
+    certificate_detail_url,
+    renewal_wizard_url,
 )
+from organisations.authorisation import PersonRequest, denied
 
 
 @require_http_methods(["GET", "POST"])
 @person_required
-def renewal_start(request: PersonRequest, pk: int) -> HttpResponse:
-    """The seed's start screen: the old certificate's data and the warning (manual §3.2).
+def renewal_start(request: PersonRequest, pk: int, kind: str | None = None) -> HttpResponse:
+    """The seed's start screen: the old certificate's data and the warning (manual §3.2,
+    §4.2), for a certificate of any kind; it leads to the kind's renewal wizard.
 
     When a renewal was already submitted, going on needs an explicit
     confirmation, remembered for exactly that earlier renewal. Whether this
-    person may renew is ``certificate_actions``' answer; only server certificates
-    have a renewal wizard so far (cards: issue 13).
+    person may renew is ``certificate_actions``' answer. ``kind`` comes from the
+    card URL (``passen/<kind>/<pk>/verlengen/``); another kind's certificate is a 404.
     """
-    certificate = certificate_for_subscriber(subscriber=request.person.subscriber, pk=pk)
+    if kind is not None and kind not in CARD_KINDS:
+        raise Http404
+    certificate = certificate_for_subscriber(
+        subscriber=request.person.subscriber, pk=pk, kind=Kind(kind) if kind else None
+    )
     actions = certificate_actions(request.person, certificate)
     if actions.refused_by_role(RENEW):
         return denied(request, actions.refusals[RENEW])
-    if certificate.kind != Kind.SERVER:
-        return denied(request, RENEWAL_NOT_OFFERED)
     latest = renewals_submitted(certificate=certificate).first()
     form = RenewalStartForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and actions.renew and latest is not None and form.is_valid():
         confirmed = request.session.get(SESSION_RENEWAL_CONFIRMED, {})
         confirmed[str(certificate.pk)] = latest.pk
         request.session[SESSION_RENEWAL_CONFIRMED] = confirmed
-        return redirect("renewal_wizard", pk=certificate.pk)
+        return redirect(renewal_wizard_url(certificate))
     if request.method == "POST" and actions.renew and latest is None:
-        return redirect("renewal_wizard", pk=certificate.pk)
+        return redirect(renewal_wizard_url(certificate))
     return render(
         request,
         "orders/renewal_start.html",
         {
             "certificate": certificate,
+            "kind_label": CARD_KINDS.get(certificate.kind),
             "latest_renewal": latest,
             "form": form,
             "actions": actions,
+            "wizard_url": renewal_wizard_url(certificate),
+            "detail_url": certificate_detail_url(certificate),
         },
     )
 

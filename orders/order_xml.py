@@ -17,7 +17,7 @@ import re
 from django.utils import timezone, translation
 from lxml import etree
 
-from orders.models import Declaration, Order, ServerOrderDetail
+from orders.models import CardOrderDetail, Declaration, Order, ServerOrderDetail
 
 ORDER_NAMESPACE = "urn:certificaatportaal:order:1"
 PLACE = "Online via selfservice portal"
@@ -97,8 +97,11 @@ def order_xml(order: Order) -> bytes:
 
 def _add_certificate(root: etree._Element, order: Order) -> None:
     """What the CSR asks for, as the order form and includes/csr_details.html show it;
-    nothing for an order without a CSR (a card's keys are made on the card)."""
+    for a card (whose keys are made on the card) the holder and the carrier."""
     server = order.detail
+    if isinstance(server, CardOrderDetail):
+        _add_card(root, order, server)
+        return
     if not isinstance(server, ServerOrderDetail):
         return
     csr = server.csr_details
@@ -112,3 +115,16 @@ def _add_certificate(root: etree._Element, order: Order) -> None:
     _add(element, "signatureAlgorithm", csr.get("signature_algorithm", ""))
     _add(element, "spkiSha256", csr.get("spki_sha256", order.spki_sha256))
     _add(element, "csr", server.csr_pem)
+
+
+def _add_card(root: etree._Element, order: Order, card: CardOrderDetail) -> None:
+    """The holder of a card order, as the order form shows it (manual §4–6)."""
+    element = _add(root, "card", kind=order.product.kind, carrier=card.carrier)
+    _add(element, "holderName", card.holder_name)
+    if card.group_name:
+        _add(element, "groupName", card.group_name)
+    _add(element, "email", card.email)
+    if card.phone:
+        _add(element, "phone", card.phone)
+    if card.date_of_birth is not None:
+        _add(element, "dateOfBirth", card.date_of_birth.isoformat())

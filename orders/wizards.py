@@ -277,7 +277,9 @@ class OrderWizard(PortalWizardView):
 
     def summary(self) -> dict[str, object]:
         """What step 4 "Controle" shows, read from the stored steps."""
-        manager = self.get_cleaned_data_for_step("certificaatbeheerder") or {}
+        manager: dict[str, object] = {}
+        if "certificaatbeheerder" in self.get_form_list():
+            manager = self.get_cleaned_data_for_step("certificaatbeheerder") or {}
         product = self.summary_product()
         return {
             "summary_manager": manager,
@@ -627,11 +629,9 @@ class CardOrderWizard(OrderWizard):
 
     def summary(self) -> dict[str, object]:
         summary = super().summary()
-        stored = self.get_cleaned_data_for_step("certificaat")
-        if stored:
-            card_form = self.get_form(
-                step="certificaat", data=self.storage.get_step_data("certificaat")
-            )
+        stored = self.storage.get_step_data("certificaat")
+        if stored is not None:
+            card_form = self.get_form(step="certificaat", data=stored)
             if card_form.is_valid():
                 assert isinstance(card_form, forms.CardForm)
                 summary["summary_card"] = card_form.detail()

@@ -181,12 +181,15 @@ def test_the_revocation_service_refuses_with_the_reason(joost):
         revocation_request_create(certificate=personal, reason="superseded", requested_by=joost)
 
 
-def test_a_card_certificate_has_no_renewal_wizard_yet(client, login_as, joost):
+def test_a_card_certificate_renews_through_the_card_wizard(client, login_as, joost):
     login_as("joost")
     personal = CertificateFactory(on_card=True, subscriber=joost.subscriber)
     response = client.get(reverse("renewal_start", args=[personal.pk]))
-    assert response.status_code == 403
-    assert "nog niet via het portaal" in response.content.decode()
+    assert response.status_code == 200
+    assert "nog niet via het portaal" not in response.content.decode()
+    assert (
+        reverse("card_renewal_wizard", args=["personal", personal.pk]) in response.content.decode()
+    )
 
 
 def test_a_renewal_in_validation_hides_the_button_and_says_why(client, login_as, joost):

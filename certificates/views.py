@@ -15,7 +15,6 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods
@@ -187,11 +186,6 @@ class CardPages:
         )
 
 
-_ONE_BUTTON_INTRO = gettext_lazy(
-    "Hiernaast ziet u een knop waarmee u direct een nieuwe aanvraag kunt starten voor een "
-    "%(what)s. Door gebruik te maken van deze knop wordt een aantal velden automatisch gevuld."
-)
-
 CARD_PAGES = {
     "personal": CardPages(
         kind=Kind.PERSONAL,
@@ -216,7 +210,11 @@ CARD_PAGES = {
         heading=gettext_lazy("Zoeken en beheren Groeps certificaten"),
         detail_title=gettext_lazy("Detailgegevens Groeps certificaat"),
         order_heading=gettext_lazy("Aanvragen nieuw Groeps certificaat"),
-        order_intro=format_lazy(_ONE_BUTTON_INTRO, what=gettext_lazy("Groeps certificaat")),
+        order_intro=gettext_lazy(
+            "Hiernaast ziet u een knop waarmee u direct een nieuwe aanvraag kunt starten voor "
+            "een Groeps certificaat. Door gebruik te maken van deze knop wordt een aantal "
+            "velden automatisch gevuld."
+        ),
         orders=((gettext_lazy("Nieuw groeps certificaat"), "", "new-card"),),
         csv_name="groepscertificaten",
     ),
@@ -226,7 +224,11 @@ CARD_PAGES = {
         heading=gettext_lazy("Zoeken en beheren eSeal certificaten"),
         detail_title=gettext_lazy("Detailgegevens eSeal certificaat"),
         order_heading=gettext_lazy("Aanvragen nieuw eSeal certificaat"),
-        order_intro=format_lazy(_ONE_BUTTON_INTRO, what=gettext_lazy("eSeal certificaat")),
+        order_intro=gettext_lazy(
+            "Hiernaast ziet u een knop waarmee u direct een nieuwe aanvraag kunt starten voor "
+            "een eSeal certificaat. Door gebruik te maken van deze knop wordt een aantal "
+            "velden automatisch gevuld."
+        ),
         orders=((gettext_lazy("Nieuw eSeal certificaat"), "", "new-card"),),
         csv_name="eseal-certificaten",
     ),

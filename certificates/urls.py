@@ -11,6 +11,7 @@ urlpatterns = [
         name="certificate_revoke",
     ),
     path("passen/<str:kind>/", views.card_list, name="card_list"),
+    path("passen/<str:kind>/export.csv", views.card_csv, name="card_csv"),
     path("passen/<str:kind>/<int:pk>/", views.card_detail, name="card_detail"),
     # An organisation page ("Wijzigen Certificaatbeheerders") that hands over certificates.
     path(

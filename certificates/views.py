@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -24,16 +27,24 @@ from certificates.forms import (
     RevocationRequestForm,
     ServerCertificateFilterForm,
 )
-from certificates.models import Certificate, Kind, Status
+from certificates.models import Card, Certificate, Kind, Status
 from certificates.permissions import REVOKE, certificate_actions
 from certificates.selectors import (
     card_certificates,
     certificate_for_subscriber,
+    open_revocation,
     server_certificates,
 )
 from certificates.services import RevocationNotPossible, revocation_request_create
 from core.access import person_required
-from organisations.authorisation import Action, PersonRequest, action_required, denied
+from organisations.authorisation import (
+    Action,
+    PersonRequest,
+    action_required,
+    allowed,
+    denied,
+)
+from organisations.models import Person, Subscriber
 from organisations.selectors import (
     PersonFilter,
     PersonReport,
@@ -43,6 +54,9 @@ from organisations.selectors import (
 )
 from organisations.services import ManagerChangeRefused
 from organisations.views import manager_change_done
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 def _overview(
@@ -99,58 +113,165 @@ def server_list(request: PersonRequest) -> HttpResponse:
         form,
         certificates,
         "certificates/server_list.html",
+        order_buttons=_order_buttons(
+            request.person,
+            [
+                (
+                    gettext_lazy("Nieuw PKIO servercertificaat"),
+                    reverse("order_wizard", args=["pkio"]),
+                    "new-pkio",
+                ),
+                (
+                    gettext_lazy("Nieuw certSIGN certificaat"),
+                    reverse("order_wizard", args=["certsign"]),
+                    "new-certsign",
+                ),
+            ],
+        ),
+        csv_url=reverse("server_csv"),
         report=report,
         report_noun=REPORT_NOUNS["server"],
     )
 
 
-# Kind, page title and search heading of each card overview (manual §4.1, §5, §6).
-CARD_KINDS = {
-    "personal": (
-        Kind.PERSONAL,
-        gettext_lazy("Overzicht Persoonlijke certificaten"),
-        gettext_lazy("Zoeken en beheren Persoonlijke certificaten"),
+@dataclass(frozen=True)
+class OrderButton:
+    """A "Nieuw ..." button above an overview (manual §3.1, §4.1, §5, §6)."""
+
+    label: StrOrPromise
+    url: str
+    testid: str
+
+
+def _url_if_routed(name: str, *args: str, query: str = "") -> str | None:
+    """``reverse(name, args)`` plus ``query``, or ``None`` while no URL has that name
+    (the card order wizard, issue 13 point 3, is built alongside this overview)."""
+    try:
+        return reverse(name, args=args) + query
+    except NoReverseMatch:
+        return None
+
+
+def _order_buttons(
+    person: Person, wanted: list[tuple[StrOrPromise, str | None, str]]
+) -> list[OrderButton]:
+    """The order buttons to show: none unless the matrix allows ordering (manual §7.2,
+    also not after the subscription was cancelled), and only those with a URL."""
+    if not allowed(person, Action.ORDER):
+        return []
+    return [OrderButton(label, url, testid) for label, url, testid in wanted if url is not None]
+
+
+@dataclass(frozen=True)
+class CardPages:
+    """The texts and buttons of one card kind's overview and detail (manual §4.1, §5, §6)."""
+
+    kind: Kind
+    title: StrOrPromise
+    heading: StrOrPromise
+    detail_title: StrOrPromise
+    order_heading: StrOrPromise
+    order_intro: StrOrPromise
+    # (label, query string, test id) per "Nieuw ..." button, each to ``card_order_new``.
+    orders: tuple[tuple[StrOrPromise, str, str], ...]
+    csv_name: str
+
+    def order_buttons(self, person: Person) -> list[OrderButton]:
+        return _order_buttons(
+            person,
+            [
+                (label, _url_if_routed("card_order_new", self.kind.value, query=query), testid)
+                for label, query, testid in self.orders
+            ],
+        )
+
+
+CARD_PAGES = {
+    "personal": CardPages(
+        kind=Kind.PERSONAL,
+        title=gettext_lazy("Overzicht Persoonlijke certificaten"),
+        heading=gettext_lazy("Zoeken en beheren Persoonlijke certificaten"),
+        detail_title=gettext_lazy("Detailgegevens Persoonlijk certificaat"),
+        order_heading=gettext_lazy("Aanvragen nieuwe Persoonlijke certificaten"),
+        order_intro=gettext_lazy(
+            "Hiernaast ziet u een aantal knoppen waarmee u direct een nieuwe aanvraag kunt "
+            "starten voor Persoonlijke certificaten. Door gebruik te maken van deze knoppen "
+            "wordt een aantal velden automatisch gevuld."
+        ),
+        orders=(
+            (gettext_lazy("Nieuw persoonlijk certificaat"), "", "new-card"),
+            (gettext_lazy("Nieuw certificaat via Mobiel"), "?drager=mobile", "new-mobile"),
+        ),
+        csv_name="persoonlijke-certificaten",
     ),
-    "group": (
-        Kind.GROUP,
-        gettext_lazy("Overzicht Groeps certificaten"),
-        gettext_lazy("Zoeken en beheren Groeps certificaten"),
+    "group": CardPages(
+        kind=Kind.GROUP,
+        title=gettext_lazy("Overzicht Groeps certificaten"),
+        heading=gettext_lazy("Zoeken en beheren Groeps certificaten"),
+        detail_title=gettext_lazy("Detailgegevens Groeps certificaat"),
+        order_heading=gettext_lazy("Aanvragen nieuw Groeps certificaat"),
+        order_intro=gettext_lazy(
+            "Hiernaast ziet u een knop waarmee u direct een nieuwe aanvraag kunt starten voor "
+            "een Groeps certificaat. Door gebruik te maken van deze knop wordt een aantal "
+            "velden automatisch gevuld."
+        ),
+        orders=((gettext_lazy("Nieuw groeps certificaat"), "", "new-card"),),
+        csv_name="groepscertificaten",
     ),
-    "eseal": (
-        Kind.ESEAL,
-        gettext_lazy("Overzicht eSeal certificaten"),
-        gettext_lazy("Zoeken en beheren eSeal certificaten"),
+    "eseal": CardPages(
+        kind=Kind.ESEAL,
+        title=gettext_lazy("Overzicht eSeal certificaten"),
+        heading=gettext_lazy("Zoeken en beheren eSeal certificaten"),
+        detail_title=gettext_lazy("Detailgegevens eSeal certificaat"),
+        order_heading=gettext_lazy("Aanvragen nieuw eSeal certificaat"),
+        order_intro=gettext_lazy(
+            "Hiernaast ziet u een knop waarmee u direct een nieuwe aanvraag kunt starten voor "
+            "een eSeal certificaat. Door gebruik te maken van deze knop wordt een aantal "
+            "velden automatisch gevuld."
+        ),
+        orders=((gettext_lazy("Nieuw eSeal certificaat"), "", "new-card"),),
+        csv_name="eseal-certificaten",
     ),
 }
 
 
-def _card_kind(kind: str) -> tuple[Kind, str, str]:
-    if kind not in CARD_KINDS:
+def _card_pages(kind: str) -> CardPages:
+    if kind not in CARD_PAGES:
         raise Http404
-    return CARD_KINDS[kind]
+    return CARD_PAGES[kind]
+
+
+def _card_listing(
+    request: PersonRequest, pages: CardPages
+) -> tuple[CardFilterForm, PersonReport | None, QuerySet[Certificate]]:
+    """The filter form, the report per person and the filtered rows of a card overview;
+    the page and its CSV export show exactly the same rows."""
+    form = CardFilterForm(request.GET or None)
+    report = person_report(subscriber=request.person.subscriber, params=request.GET)
+    certificates = card_certificates(
+        subscriber=request.person.subscriber,
+        kind=pages.kind,
+        **form.filters(),
+        **_report_filters(report),
+    )
+    return form, report, certificates
 
 
 @require_GET
 @person_required
 def card_list(request: PersonRequest, kind: str) -> HttpResponse:
     """Persoons, Groeps and eSeal overviews (manual §4.1, §5, §6)."""
-    card_kind, title, heading = _card_kind(kind)
-    form = CardFilterForm(request.GET or None)
-    report = person_report(subscriber=request.person.subscriber, params=request.GET)
-    certificates = card_certificates(
-        subscriber=request.person.subscriber,
-        kind=card_kind,
-        **form.filters(),
-        **_report_filters(report),
-    )
+    pages = _card_pages(kind)
+    form, report, certificates = _card_listing(request, pages)
     return _overview(
         request,
         form,
-        certificates,
+        certificates.select_related("issuing_ca"),
         "certificates/card_list.html",
         kind=kind,
-        title=title,
-        heading=heading,
+        pages=pages,
+        order_buttons=pages.order_buttons(request.person),
+        csv_url=reverse("card_csv", args=[kind]),
         report=report,
         report_noun=REPORT_NOUNS[kind],
     )
@@ -159,12 +280,14 @@ def card_list(request: PersonRequest, kind: str) -> HttpResponse:
 @require_GET
 @person_required
 def card_detail(request: PersonRequest, kind: str, pk: int) -> HttpResponse:
-    """Detailgegevens: the card and every certificate on it (manual §4.1)."""
-    card_kind, _title, _heading = _card_kind(kind)
+    """Detailgegevens: the card, the serial numbers of every certificate on it, the
+    contact person who requested it, and Downloaden / Verlengen / Intrekken as far as
+    ``certificate_actions`` allows (manual §4.1)."""
+    pages = _card_pages(kind)
     certificate = certificate_for_subscriber(
-        subscriber=request.person.subscriber, pk=pk, kind=card_kind
+        subscriber=request.person.subscriber, pk=pk, kind=pages.kind
     )
-    on_card = certificate.card.certificates.select_related("issuing_ca").order_by("card_usage")
+    on_card = certificate.card.certificates.order_by("card_usage", "pk")
     return render(
         request,
         "certificates/card_detail.html",
@@ -173,6 +296,9 @@ def card_detail(request: PersonRequest, kind: str, pk: int) -> HttpResponse:
             "card": certificate.card,
             "on_card": on_card,
             "kind": kind,
+            "pages": pages,
+            "open_revocation": open_revocation(certificate),
+            "actions": certificate_actions(request.person, certificate),
         },
     )
 
@@ -258,6 +384,23 @@ def _iso(value: object) -> str:
     return timezone.localdate(value).isoformat() if value is not None else ""
 
 
+def _csv_response(
+    *, header: list[str], body: Iterable[list[object]], name: str, subscriber: Subscriber
+) -> StreamingHttpResponse:
+    """ "Exporteer lijst als .csv": the rows streamed through ``stream_csv`` (which
+    defuses formulas), as an attachment named after the list, subscriber and day."""
+    response = StreamingHttpResponse(
+        stream_csv(header, body), content_type="text/csv; charset=utf-8"
+    )
+    filename = f"{name}-{subscriber.number}-{date.today().isoformat()}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _full_name(given: str | None, surname: str | None) -> str:
+    return f"{given or ''} {surname or ''}".strip()
+
+
 @require_GET
 @action_required(Action.EXPORT)
 def server_csv(request: PersonRequest) -> StreamingHttpResponse:
@@ -309,8 +452,8 @@ def server_csv(request: PersonRequest) -> StreamingHttpResponse:
             serial,
             ca,
             manager_number or "",
-            f"{m_given or ''} {m_surname or ''}".strip(),
-            f"{r_given or ''} {r_surname or ''}".strip(),
+            _full_name(m_given, m_surname),
+            _full_name(r_given, r_surname),
         ]
         for (
             product,
@@ -328,12 +471,80 @@ def server_csv(request: PersonRequest) -> StreamingHttpResponse:
             r_surname,
         ) in rows
     )
-    response = StreamingHttpResponse(
-        stream_csv(header, body), content_type="text/csv; charset=utf-8"
+    return _csv_response(header=header, body=body, name="servercertificaten", subscriber=subscriber)
+
+
+@require_GET
+@action_required(Action.EXPORT)
+def card_csv(request: PersonRequest, kind: str) -> StreamingHttpResponse:
+    """The Persoons / Groeps / eSeal overview as CSV (manual §4.1): exactly its filtered
+    rows, every page, with the card's number and the row certificate's serial."""
+    pages = _card_pages(kind)
+    _form, _report, certificates = _card_listing(request, pages)
+    status_labels = dict(Status.choices)
+    kind_labels = dict(Kind.choices)
+    carrier_labels = dict(Card.Carrier.choices)
+    rows = certificates.values_list(
+        "card__kind",
+        "card__carrier",
+        "card__activation",
+        "status_code",
+        "card__holder_name",
+        "card__email",
+        "not_before",
+        "not_after",
+        "card__number",
+        "serial",
+        "issuing_ca__name",
+        "requested_by__given_name",
+        "requested_by__surname",
+    ).iterator(chunk_size=2000)
+    header = [
+        _("Pastype"),
+        _("Product"),
+        _("Status"),
+        _("Naam pashouder (CN)"),
+        _("E-mailadres"),
+        _("Geldig van"),
+        _("Verloopdatum"),
+        _("Pasnummer"),
+        _("Serienummer certificaat"),
+        _("Uitgevende CA"),
+        _("Contactpersoon"),
+    ]
+    body = (
+        [
+            kind_labels[card_kind],
+            f"{carrier_labels[carrier]} ({activation})" if activation else carrier_labels[carrier],
+            status_labels[status],
+            holder,
+            email,
+            _iso(not_before),
+            _iso(not_after),
+            number,
+            serial,
+            ca,
+            _full_name(r_given, r_surname),
+        ]
+        for (
+            card_kind,
+            carrier,
+            activation,
+            status,
+            holder,
+            email,
+            not_before,
+            not_after,
+            number,
+            serial,
+            ca,
+            r_given,
+            r_surname,
+        ) in rows
     )
-    filename = f"servercertificaten-{subscriber.number}-{date.today().isoformat()}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return _csv_response(
+        header=header, body=body, name=pages.csv_name, subscriber=request.person.subscriber
+    )
 
 
 @require_http_methods(["GET", "POST"])

@@ -46,6 +46,7 @@ def portal_urls() -> dict[str, list[str]]:
         "certificate_revoke": [reverse("certificate_revoke", args=[server.pk])],
         "card_list": [reverse("card_list", args=["personal"])],
         "card_detail": [reverse("card_detail", args=["personal", card.pk])],
+        "card_csv": [reverse("card_csv", args=["personal"])],
         "certificate_download": [
             reverse("certificate_download", args=[server.pk, fmt])
             for fmt in ("pem", "der", "chain", "p7b")

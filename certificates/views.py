@@ -13,7 +13,7 @@ from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -143,23 +143,14 @@ class OrderButton:
     testid: str
 
 
-def _url_if_routed(name: str, *args: str, query: str = "") -> str | None:
-    """``reverse(name, args)`` plus ``query``, or ``None`` while no URL has that name
-    (the card order wizard, issue 13 point 3, is built alongside this overview)."""
-    try:
-        return reverse(name, args=args) + query
-    except NoReverseMatch:
-        return None
-
-
 def _order_buttons(
-    person: Person, wanted: list[tuple[StrOrPromise, str | None, str]]
+    person: Person, wanted: list[tuple[StrOrPromise, str, str]]
 ) -> list[OrderButton]:
     """The order buttons to show: none unless the matrix allows ordering (manual §7.2,
-    also not after the subscription was cancelled), and only those with a URL."""
+    also not after the subscription was cancelled)."""
     if not allowed(person, Action.ORDER):
         return []
-    return [OrderButton(label, url, testid) for label, url, testid in wanted if url is not None]
+    return [OrderButton(label, url, testid) for label, url, testid in wanted]
 
 
 @dataclass(frozen=True)
@@ -180,7 +171,7 @@ class CardPages:
         return _order_buttons(
             person,
             [
-                (label, _url_if_routed("card_order_new", self.kind.value, query=query), testid)
+                (label, reverse("card_order_new", args=[self.kind.value]) + query, testid)
                 for label, query, testid in self.orders
             ],
         )

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from certificates.models import Card, Certificate
-from certificates.views import CARD_PAGES, _url_if_routed
+from certificates.views import CARD_PAGES
 from organisations.models import Person
 from tests.factories import CertificateFactory, PersonFactory
 
@@ -196,7 +196,6 @@ ORDER_BUTTONS = {
 }
 
 
-@pytest.mark.urls("tests.certificates.card_order_urls")
 @pytest.mark.parametrize("slug", ["maximo", "joost", "herman"])
 @pytest.mark.parametrize("kind", KINDS)
 def test_every_role_of_the_matrix_gets_the_order_buttons(client, login_as, slug, kind):
@@ -211,7 +210,6 @@ def test_every_role_of_the_matrix_gets_the_order_buttons(client, login_as, slug,
         assert label in content
 
 
-@pytest.mark.urls("tests.certificates.card_order_urls")
 @pytest.mark.parametrize("kind", KINDS)
 def test_no_order_buttons_after_the_subscription_was_cancelled(maximo_client, voorbeeld, kind):
     voorbeeld.cancelled_at = timezone.now()
@@ -223,7 +221,6 @@ def test_no_order_buttons_after_the_subscription_was_cancelled(maximo_client, vo
     assert reverse("card_order_new", args=[kind]) not in content
 
 
-@pytest.mark.urls("tests.certificates.card_order_urls")
 @pytest.mark.parametrize("kind", KINDS)
 def test_a_person_without_a_role_in_the_matrix_gets_no_order_buttons(voorbeeld, kind):
     manager_only = PersonFactory(
@@ -236,13 +233,6 @@ def test_a_person_without_a_role_in_the_matrix_gets_no_order_buttons(voorbeeld, 
     )
     assert CARD_PAGES[kind].order_buttons(manager_only) == []
     assert len(CARD_PAGES[kind].order_buttons(contact)) == len(ORDER_BUTTONS[kind])
-
-
-def test_a_button_without_a_route_is_left_out():
-    assert _url_if_routed("no_such_url_name", "personal") is None
-    assert _url_if_routed("card_list", "group", query="?x=1") == (
-        reverse("card_list", args=["group"]) + "?x=1"
-    )
 
 
 def test_the_mobile_button_asks_for_the_mobile_carrier():

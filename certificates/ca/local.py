@@ -430,7 +430,9 @@ class LocalCA:
         chain = _chain(ca)
         issued = []
         # The e-mail address (rfc822Name) only in a person's certificates.
-        email = request.subject.email if profile.subject_template == SubjectLayout.PKIO_PERSON else ""
+        email = (
+            request.subject.email if profile.subject_template == SubjectLayout.PKIO_PERSON else ""
+        )
         for public_key, usages, policies, purposes in zip(
             keys,
             profile.key_usages,

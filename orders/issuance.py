@@ -249,9 +249,7 @@ def _card_certificates(order: Order, written: list[Path]) -> list[Certificate]:
         kind=order.product.kind,
         # carrier: read defensively, the order wizards add it (issue 13).
         carrier=getattr(detail, "carrier", "") or Card.Carrier.CARD,
-        holder_name=issued_all[0]
-        .certificate.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)[0]
-        .value,
+        holder_name=request.subject.common_name,
         email=detail.email,
     )
     usages = [card_usage(entry) for entry in profile.key_usages]

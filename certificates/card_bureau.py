@@ -115,12 +115,14 @@ def card_keys_write(
     readme = directory / "README.txt"
     if not readme.exists():
         readme.write_text(README)
+    paths = [card_file(number, usage, first=index == 0) for index, usage in enumerate(usages)]
+    if existing := [path for path in paths if path.exists()]:
+        raise FileExistsError(f"Card {number}: {existing[0]} was handed over already")
     written: list[Path] = []
     try:
-        for index, (key, certificate, usage) in enumerate(
-            zip(keys.keys, certificates, usages, strict=True)
+        for path, key, certificate, usage in zip(
+            paths, keys.keys, certificates, usages, strict=True
         ):
-            path = card_file(number, usage, first=index == 0)
             p12 = pkcs12.serialize_key_and_certificates(
                 f"DEMO {number} {usage}".encode(),
                 key,

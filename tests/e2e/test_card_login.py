@@ -53,6 +53,16 @@ def _extract(p12: Path, clients: Path, slug: str) -> x509.Certificate:
     return certificate
 
 
+@pytest.mark.django_db
+def test_the_personal_card_profile_issues_without_a_csr() -> None:
+    """(Also makes pytest-django create and seed the database gunicorn serves.)"""
+    from certificates.models import IssuanceProfile
+
+    profile = IssuanceProfile.objects.get(code="pkio-personal-card")
+    assert profile.requires_csr is False
+    assert profile.key_usages == [["digitalSignature"], ["nonRepudiation"]]
+
+
 @pytest.fixture
 def issued_card(django_db_blocker, pki_dir: Path, tmp_path: Path) -> Iterator[IssuedCard]:  # noqa: ANN001
     """An approved personal card order issued as the back office does, the holder

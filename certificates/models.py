@@ -124,6 +124,26 @@ def _strings(value: object) -> list[str] | None:
     return value
 
 
+def _nested(value: object) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(i, list) for i in value)
+
+
+def _per_certificate(value: object, count: int | None) -> list[list[str]] | None:
+    """A profile list that is one list for every certificate (``["a", "b"]``) or one list
+    per certificate (``[["a"], ["b"]]``, as many as ``count``), as one list per
+    certificate; None when it is neither."""
+    if count is None:
+        count = 1
+    if _nested(value):
+        assert isinstance(value, list)
+        lists = [_strings(item) for item in value]
+        if len(lists) != count or any(item is None for item in lists):
+            return None
+        return [item for item in lists if item is not None]
+    flat = _strings(value)
+    return None if flat is None else [flat] * count
+
+
 class IssuanceProfile(models.Model):
     """What a CA puts into the certificates of a product (SPEC.md §9, issue 12): issuing
     CA, policy, key usages, subject layout and validity rule, as data.
@@ -142,6 +162,17 @@ class IssuanceProfile(models.Model):
             _("PKIoverheid organisatie/dienst: C, O, organizationIdentifier, serialNumber, CN"),
         )
         CABF_OV = SubjectLayout.CABF_OV, _("CA/B Forum OV: C, (ST), L, O, CN")
+        PKIO_PERSON = (
+            SubjectLayout.PKIO_PERSON,
+            _(
+                "PKIoverheid persoon: C, O, organizationIdentifier, CN, givenName, surname, "
+                "serialNumber; e-mail in subjectAltName"
+            ),
+        )
+        PKIO_ORGANISATION = (
+            SubjectLayout.PKIO_ORGANISATION,
+            _("PKIoverheid groep of eSeal: C, O, organizationIdentifier, CN"),
+        )
 
     class Validity(models.TextChoices):
         PRODUCT = ValidityRule.PRODUCT, _("De geldigheid van het product")
@@ -166,7 +197,10 @@ class IssuanceProfile(models.Model):
     policy_oids = models.JSONField(
         _("certificate policies"),
         default=list,
-        help_text=_('Een lijst van OID\'s, bijvoorbeeld ["2.16.528.1.1003.1.2.8.6"].'),
+        help_text=_(
+            'Een lijst van OID\'s, bijvoorbeeld ["2.16.528.1.1003.1.2.8.6"], of één lijst '
+            "per certificaat zoals bij keyUsage."
+        ),
     )
     key_usages = models.JSONField(
         _("keyUsage per certificaat"),
@@ -183,8 +217,9 @@ class IssuanceProfile(models.Model):
         default=list,
         blank=True,
         help_text=_(
-            'Namen of OID\'s, bijvoorbeeld ["serverAuth", "clientAuth"]. Namen: serverAuth, '
-            "clientAuth, codeSigning, emailProtection, timeStamping, documentSigning."
+            'Namen of OID\'s, bijvoorbeeld ["serverAuth", "clientAuth"], of één lijst per '
+            "certificaat zoals bij keyUsage. Namen: serverAuth, clientAuth, codeSigning, "
+            "emailProtection, timeStamping, documentSigning."
         ),
     )
     subject_template = models.CharField(
@@ -212,7 +247,12 @@ class IssuanceProfile(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(
-                    subject_template__in=[SubjectLayout.PKIO_SERVICE, SubjectLayout.CABF_OV]
+                    subject_template__in=[
+                        SubjectLayout.PKIO_SERVICE,
+                        SubjectLayout.CABF_OV,
+                        SubjectLayout.PKIO_PERSON,
+                        SubjectLayout.PKIO_ORGANISATION,
+                    ]
                 ),
                 name="issuance_profile_subject_template_valid",
             ),
@@ -227,14 +267,6 @@ class IssuanceProfile(models.Model):
 
     def clean(self) -> None:
         errors: dict[str, object] = {}
-        policies = _strings(self.policy_oids)
-        if not policies:
-            errors["policy_oids"] = _("Geef een lijst van ten minste één policy-OID.")
-        elif bad := [oid for oid in policies if not is_oid(oid)]:
-            errors["policy_oids"] = _("Geen geldige OID: %(oids)s.") % {"oids": ", ".join(bad)}
-        elif len(set(policies)) != len(policies):
-            errors["policy_oids"] = _("Elke policy-OID mag maar één keer voorkomen.")
-
         entries = self.key_usages if isinstance(self.key_usages, list) else None
         if not entries or any(not _strings(entry) for entry in entries):
             errors["key_usages"] = _(
@@ -248,15 +280,39 @@ class IssuanceProfile(models.Model):
             }
         elif any(len(set(entry)) != len(entry) for entry in entries):
             errors["key_usages"] = _("Een keyUsage mag per certificaat maar één keer voorkomen.")
+        count = len(entries) if entries else None
 
-        purposes = _strings(self.extended_key_usages)
-        if purposes is None:
+        policy_lists = _per_certificate(self.policy_oids, count)
+        if policy_lists is None and _nested(self.policy_oids):
+            errors["policy_oids"] = _(
+                "Geef één lijst van OID's voor alle certificaten, of één lijst per "
+                "certificaat: evenveel als bij keyUsage."
+            )
+        elif policy_lists is None or any(not policies for policies in policy_lists):
+            errors["policy_oids"] = _("Geef een lijst van ten minste één policy-OID.")
+        elif bad := [oid for policies in policy_lists for oid in policies if not is_oid(oid)]:
+            errors["policy_oids"] = _("Geen geldige OID: %(oids)s.") % {"oids": ", ".join(bad)}
+        elif any(len(set(policies)) != len(policies) for policies in policy_lists):
+            errors["policy_oids"] = _("Elke policy-OID mag maar één keer voorkomen.")
+
+        purpose_lists = _per_certificate(self.extended_key_usages, count)
+        if purpose_lists is None and _nested(self.extended_key_usages):
+            errors["extended_key_usages"] = _(
+                "Geef één lijst voor alle certificaten, of één lijst per certificaat: "
+                "evenveel als bij keyUsage."
+            )
+        elif purpose_lists is None:
             errors["extended_key_usages"] = _("Geef een lijst van namen of OID's.")
-        elif bad := [p for p in purposes if p not in EXTENDED_KEY_USAGES and not is_oid(p)]:
+        elif bad := [
+            p
+            for purposes in purpose_lists
+            for p in purposes
+            if p not in EXTENDED_KEY_USAGES and not is_oid(p)
+        ]:
             errors["extended_key_usages"] = _(
                 "Onbekende extendedKeyUsage: %(names)s. Gebruik een OID of een van: %(allowed)s."
             ) % {"names": ", ".join(bad), "allowed": ", ".join(EXTENDED_KEY_USAGES)}
-        elif len(set(purposes)) != len(purposes):
+        elif any(len(set(purposes)) != len(purposes) for purposes in purpose_lists):
             errors["extended_key_usages"] = _("Elke extendedKeyUsage mag maar één keer voorkomen.")
 
         key_types = _strings(self.key_types)
@@ -269,12 +325,15 @@ class IssuanceProfile(models.Model):
 
     def data(self) -> ProfileData:
         """The snapshot the CA issues from (certificates.ca.base.IssueRequest)."""
+        count = len(self.key_usages)
         return ProfileData(
             code=self.code,
             ca_slug=self.ca_slug,
-            policy_oids=tuple(self.policy_oids),
             key_usages=tuple(tuple(entry) for entry in self.key_usages),
-            extended_key_usages=tuple(self.extended_key_usages),
+            policy_oids=tuple(map(tuple, _per_certificate(self.policy_oids, count) or [])),
+            extended_key_usages=tuple(
+                map(tuple, _per_certificate(self.extended_key_usages, count) or [])
+            ),
             subject_template=self.subject_template,
             subject_key_identifier=self.subject_key_identifier,
             validity_rule=self.validity_rule,

@@ -6,6 +6,11 @@ and writes two outbox messages in the same transaction: tell the CA backend
 and the certificate manager (handlers in ``certificates.tasks``). The login check reads
 the same revoked rows (portal/client_certificate.py), so a revoked personal
 certificate no longer logs in.
+
+A certificate on a card is revoked with the card: a lost or broken card loses
+all its certificates (a personal card's authenticity and signature
+certificate), whichever of them the request names. That holds for every kind
+of card, so it is decided here, once.
 """
 
 from __future__ import annotations
@@ -76,11 +81,25 @@ def revocation_execute(
         request, state_before = _decide(request_id, "execute")
         certificate = Certificate.objects.select_for_update().get(pk=request.certificate_id)
         before = certificate.status
+        revoked_at = timezone.now()
         certificate_mark_revoked(
-            certificate=certificate,
-            reason=RevocationReason(request.reason),
-            revoked_at=timezone.now(),
+            certificate=certificate, reason=RevocationReason(request.reason), revoked_at=revoked_at
         )
+        # The other certificates on the same card go with it (see the module docstring).
+        card_mates = (
+            list(
+                Certificate.objects.select_for_update()
+                .filter(card_id=certificate.card_id, revoked_at__isnull=True)
+                .exclude(pk=certificate.pk)
+                .order_by("pk")
+            )
+            if certificate.card_id is not None
+            else []
+        )
+        for mate in card_mates:
+            certificate_mark_revoked(
+                certificate=mate, reason=RevocationReason(request.reason), revoked_at=revoked_at
+            )
         audit_record(
             action=Action.REVOCATION_EXECUTED,
             obj=request,
@@ -89,9 +108,14 @@ def revocation_execute(
             state_after=f"{request.state}/revoked",
             actor=officer,
             address=address,
-            details={"certificate": certificate.pk, "reason": request.reason},
+            details={
+                "certificate": certificate.pk,
+                "reason": request.reason,
+                **({"card_certificates": [m.pk for m in card_mates]} if card_mates else {}),
+            },
         )
-        outbox_add(CA_REVOKE, certificate.pk)
+        for revoked in [certificate, *card_mates]:
+            outbox_add(CA_REVOKE, revoked.pk)
         outbox_add(REVOCATION_NOTICE, request.pk)
     logger.info("Revocation request %s executed: %s", request.pk, certificate.serial)
     return request

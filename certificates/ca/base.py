@@ -47,6 +47,24 @@ class SubjectLayout:
     PKIO_SERVICE = "pkio-service"
     # CA/Browser Forum OV TLS (Baseline Requirements §7.1.2.7.4): C, (ST), L, O, CN.
     CABF_OV = "cabf-ov"
+    # PKIoverheid Organisatie Persoon (a personal card, the demo persons' login
+    # certificates): C, O, organizationIdentifier, CN, givenName, surname, serialNumber
+    # (the holder's registration number at the CSP, the seed's "Subject.serienummer").
+    PKIO_PERSON = "pkio-person"
+    # PKIoverheid Organisatie Services on a card: a group/function certificate (CN the
+    # group name) or an eSeal (CN the organisation name): C, O, organizationIdentifier, CN.
+    PKIO_ORGANISATION = "pkio-organisation"
+
+
+# Which certificate on a card a keyUsage entry makes (``Certificate.card_usage``):
+# authentication (digitalSignature), signature (nonRepudiation), encryption.
+def card_usage(key_usages: tuple[str, ...]) -> str:
+    """The card usage of a certificate with ``key_usages`` (AORTA.STK.t3130)."""
+    if "nonRepudiation" in key_usages:
+        return "signature"
+    if "digitalSignature" in key_usages:
+        return "authentication"
+    return "encryption"
 
 
 class ValidityRule:
@@ -64,10 +82,12 @@ class ProfileData:
 
     code: str
     ca_slug: str  # the issuing CA in PORTAL_CA_DIR
-    policy_oids: tuple[str, ...]
     # One entry per certificate (per public key) issued, each a tuple of KEY_USAGES names.
     key_usages: tuple[tuple[str, ...], ...]
-    extended_key_usages: tuple[str, ...]  # EXTENDED_KEY_USAGES names or dotted OIDs
+    # One entry per certificate as well (the row may hold one list for all of them):
+    # a card's authenticity and signature certificates differ in policy and EKU.
+    policy_oids: tuple[tuple[str, ...], ...]
+    extended_key_usages: tuple[tuple[str, ...], ...]  # EXTENDED_KEY_USAGES names or OIDs
     subject_template: str  # a SubjectLayout value
     subject_key_identifier: bool
     validity_rule: str  # a ValidityRule value
@@ -77,6 +97,10 @@ class ProfileData:
     @property
     def publicly_trusted(self) -> bool:
         return self.validity_rule == ValidityRule.CABF_TLS
+
+    @property
+    def serves_tls(self) -> bool:
+        return any("serverAuth" in entry for entry in self.extended_key_usages)
 
 
 @dataclass(frozen=True)
@@ -91,11 +115,17 @@ class SubjectData:
     organization: str  # the registered organisation name
     common_name: str
     organization_identifier: str = ""  # "NTRNL-<KvK>"
-    serial_number: str = ""  # the OIN (20 digits)
+    # The OIN (20 digits) of a service; the holder's registration number of a person.
+    serial_number: str = ""
     # The registered place (certSIGN OV: BR §7.1.4.2 wants L or ST next to O);
     # never the CSR's.
     locality: str = ""
     state: str = ""
+    # A person (SubjectLayout.PKIO_PERSON): names, and the e-mail address that goes
+    # into the subjectAltName as rfc822Name.
+    given_name: str = ""
+    surname: str = ""
+    email: str = ""
 
 
 @dataclass(frozen=True)

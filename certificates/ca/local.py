@@ -183,6 +183,29 @@ def subject_name(subject: SubjectData, *, template: str) -> x509.Name:
             (NameOID.SERIAL_NUMBER, subject.serial_number),
             (NameOID.COMMON_NAME, subject.common_name),
         ]
+    elif template == SubjectLayout.PKIO_PERSON:
+        # As the demo persons' login certificates (certificates/demo_pki.py) and the
+        # seed's card detail: CN the holder, serialNumber the holder's number.
+        attributes = [
+            (NameOID.COUNTRY_NAME, subject.country),
+            (NameOID.ORGANIZATION_NAME, subject.organization),
+            (NameOID.ORGANIZATION_IDENTIFIER, subject.organization_identifier),
+            (NameOID.COMMON_NAME, subject.common_name),
+        ]
+        # givenName and surname only when the holder's name splits into them.
+        if subject.given_name and subject.surname:
+            attributes += [
+                (NameOID.GIVEN_NAME, subject.given_name),
+                (NameOID.SURNAME, subject.surname),
+            ]
+        attributes.append((NameOID.SERIAL_NUMBER, subject.serial_number))
+    elif template == SubjectLayout.PKIO_ORGANISATION:
+        attributes = [
+            (NameOID.COUNTRY_NAME, subject.country),
+            (NameOID.ORGANIZATION_NAME, subject.organization),
+            (NameOID.ORGANIZATION_IDENTIFIER, subject.organization_identifier),
+            (NameOID.COMMON_NAME, subject.common_name),
+        ]
     elif template == SubjectLayout.CABF_OV:
         attributes = [(NameOID.COUNTRY_NAME, subject.country)]
         if subject.state:
@@ -303,7 +326,10 @@ def _sign(
     subject: x509.Name,
     public_key: rsa.RSAPublicKey | ec.EllipticCurvePublicKey,
     key_usages: tuple[str, ...],
+    policy_oids: tuple[str, ...],
+    extended_key_usages: tuple[str, ...],
     dns_names: tuple[str, ...],
+    email: str,
     not_before: dt.datetime,
     not_after: dt.datetime,
 ) -> x509.Certificate:
@@ -326,20 +352,16 @@ def _sign(
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(_key_usage(public_key, key_usages), critical=True)
     )
-    if profile.extended_key_usages:
-        builder = builder.add_extension(
-            _extended_key_usage(profile.extended_key_usages), critical=False
-        )
-    if dns_names:
-        builder = builder.add_extension(
-            x509.SubjectAlternativeName([x509.DNSName(n) for n in dns_names]), critical=False
-        )
+    if extended_key_usages:
+        builder = builder.add_extension(_extended_key_usage(extended_key_usages), critical=False)
+    names: list[x509.GeneralName] = [x509.DNSName(n) for n in dns_names]
+    if email:
+        names.append(x509.RFC822Name(email))
+    if names:
+        builder = builder.add_extension(x509.SubjectAlternativeName(names), critical=False)
     builder = builder.add_extension(
         x509.CertificatePolicies(
-            [
-                x509.PolicyInformation(x509.ObjectIdentifier(oid), None)
-                for oid in profile.policy_oids
-            ]
+            [x509.PolicyInformation(x509.ObjectIdentifier(oid), None) for oid in policy_oids]
         ),
         critical=False,
     )
@@ -395,7 +417,7 @@ class LocalCA:
                 f"Profile {profile.code!r} issues {len(profile.key_usages)} certificate(s), "
                 f"got {len(request.public_keys)} public key(s)"
             )
-        serves_tls = "serverAuth" in profile.extended_key_usages
+        serves_tls = profile.serves_tls
         if (serves_tls or request.dns_names) and (
             not request.dns_names or request.dns_names[0] != request.subject.common_name
         ):
@@ -407,14 +429,27 @@ class LocalCA:
         not_before, not_after = _validity(request, ca)
         chain = _chain(ca)
         issued = []
-        for public_key, usages in zip(keys, profile.key_usages, strict=True):
+        # The e-mail address (rfc822Name) only in a person's certificates.
+        email = (
+            request.subject.email if profile.subject_template == SubjectLayout.PKIO_PERSON else ""
+        )
+        for public_key, usages, policies, purposes in zip(
+            keys,
+            profile.key_usages,
+            profile.policy_oids,
+            profile.extended_key_usages,
+            strict=True,
+        ):
             certificate = _sign(
                 ca,
                 profile,
                 subject=subject,
                 public_key=public_key,
                 key_usages=usages,
+                policy_oids=policies,
+                extended_key_usages=purposes,
                 dns_names=request.dns_names,
+                email=email,
                 not_before=not_before,
                 not_after=not_after,
             )

@@ -72,8 +72,8 @@ SERVER: dict[str, Any] = {
 PKIO_SERVICES = ProfileData(
     code="pkio-services-server",
     ca_slug="g1-services",
-    policy_oids=(demo_pki.POLICY_PRIVATE_SERVER,),
-    extended_key_usages=("serverAuth", "clientAuth"),
+    policy_oids=((demo_pki.POLICY_PRIVATE_SERVER,),),
+    extended_key_usages=(("serverAuth", "clientAuth"),),
     key_types=("rsa",),
     **SERVER,
 )
@@ -84,17 +84,17 @@ PROFILES = {
     "pkio-trial": ProfileData(
         code="pkio-trial-server",
         ca_slug="trial-services",
-        policy_oids=(POLICY_TRIAL_SERVER,),
-        extended_key_usages=("serverAuth", "clientAuth"),
+        policy_oids=((POLICY_TRIAL_SERVER,),),
+        extended_key_usages=(("serverAuth", "clientAuth"),),
         key_types=("rsa", "ec"),
         **SERVER,
     ),
     "certsign-ov": ProfileData(
         code="certsign-ov-tls",
         ca_slug="certsign-ov-tls",
-        policy_oids=("2.23.140.1.2.2",),
+        policy_oids=(("2.23.140.1.2.2",),),
         key_usages=(("digitalSignature",),),
-        extended_key_usages=("serverAuth",),
+        extended_key_usages=(("serverAuth",),),
         subject_template=SubjectLayout.CABF_OV,
         subject_key_identifier=False,
         validity_rule=ValidityRule.CABF_TLS,
@@ -500,7 +500,8 @@ CARD = replace(
     PKIO_SERVICES,
     code="card",
     key_usages=(("digitalSignature",), ("nonRepudiation",)),
-    extended_key_usages=(),
+    policy_oids=((demo_pki.POLICY_PERSON_AUTH,), (demo_pki.POLICY_PERSON_SIGN,)),
+    extended_key_usages=((), ()),
     key_types=("rsa", "ec"),
 )
 

@@ -247,10 +247,12 @@ def _card_certificates(order: Order, written: list[Path]) -> list[Certificate]:
             taken=lambda number: Card.objects.filter(number=number).exists()
         ),
         kind=order.product.kind,
-        # carrier: read defensively, the order wizards add it (issue 13).
-        carrier=getattr(detail, "carrier", "") or Card.Carrier.CARD,
+        carrier=detail.carrier or Card.Carrier.CARD,
         holder_name=request.subject.common_name,
         email=detail.email,
+        # An eSeal in the cloud HSM waits for its activation (manual §6.1, which comes
+        # with the mobile-certificate work); every other carrier is ready when issued.
+        activation=Card.Activation.REQUESTED if _in_the_cloud(order, detail) else "",
     )
     usages = [card_usage(entry) for entry in profile.key_usages]
     certificates = [
@@ -279,3 +281,7 @@ def _card_certificates(order: Order, written: list[Path]) -> list[Certificate]:
     )
     logger.info("Card %s of order %s: keys handed over (demo card bureau)", card.number, order)
     return certificates
+
+
+def _in_the_cloud(order: Order, detail: CardOrderDetail) -> bool:
+    return order.product.kind == Kind.ESEAL and detail.carrier == Card.Carrier.CLOUD

@@ -308,6 +308,22 @@ def test_an_eseal_carries_the_organisation_as_subject():
     assert not key_usage(issued).digital_signature
     assert certificate.card_usage == "signature"
     assert certificate.card.kind == Kind.ESEAL
+    assert certificate.card.activation == ""
+
+
+def test_an_eseal_in_the_cloud_waits_for_its_activation():
+    order = approved_card_order(
+        Kind.ESEAL,
+        "pkio-eseal",
+        holder_name="Voorbeeld B.V.",
+        email="pki@voorbeeld.nl",
+        carrier="cloud",
+    )
+
+    order_issue(order.pk)
+
+    card = order.certificates.get().card
+    assert (card.carrier, card.activation) == ("cloud", "REQUESTED")
 
 
 @pytest.mark.parametrize(

@@ -35,4 +35,8 @@ def portal(request: HttpRequest) -> dict[str, object]:
         "subscriber": person.subscriber if person is not None else None,
         "menu": _menu(request) if person is not None else [],
         "dev_login": settings.PORTAL_DEV_LOGIN,
+        "servicedesk": {
+            "email": settings.PORTAL_SERVICEDESK_EMAIL,
+            "phone": settings.PORTAL_SERVICEDESK_PHONE,
+        },
     }

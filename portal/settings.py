@@ -388,6 +388,21 @@ if EMAIL_USE_TLS and EMAIL_USE_SSL:
     raise ImproperlyConfigured("EMAIL_USE_TLS and EMAIL_USE_SSL cannot both be on")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "certificaatportaal@localhost")
 
+# --- Servicedesk (issue 13 point 6) ----------------------------------------
+# The contact shown on every page ("neem contact op met de Servicedesk",
+# manual §1.1, §9) and where a change form with a new authorised
+# representative goes once printed and signed (manual §7.2, "Bijzondere
+# scenario's" 1: to the afdeling PKIoverheid validatie). The defaults are
+# demo values; a deployment sets its own.
+PORTAL_SERVICEDESK_EMAIL = os.environ.get(
+    "PORTAL_SERVICEDESK_EMAIL", "servicedesk@certificaatportaal.example"
+)
+PORTAL_SERVICEDESK_PHONE = os.environ.get("PORTAL_SERVICEDESK_PHONE", "")
+PORTAL_SIGNED_FORMS_ADDRESS = os.environ.get(
+    "PORTAL_SIGNED_FORMS_ADDRESS",
+    "Certificaatportaal, afdeling PKIoverheid validatie, Postbus 1234, 1000 AB Voorbeeldstad",
+)
+
 # --- Logging --------------------------------------------------------------
 LOGGING = {
     "version": 1,

@@ -31,7 +31,7 @@ from registration.changes import (
     subscriber_values,
 )
 from registration.id_documents import IdDocumentRejected, check_id_document, store_id_document
-from registration.models import PersonChange
+from registration.models import PersonChange, Section
 
 NOTHING_CHANGED = _(
     "U heeft in deze rubriek niets gewijzigd. Pas de gegevens aan, of ga terug naar "
@@ -49,19 +49,46 @@ REQUIRED = _("Dit veld is verplicht.")
 
 
 class ChangeTypeForm(PortalForm):
-    """Step 1 "Type wijziging": only the sections the person may change are offered."""
+    """Step 1 "Type wijziging": only the sections the person may change are offered.
+
+    Whether a new authorised representative comes is asked here too: with one,
+    contact persons cannot change in the same form (manual §7.2, "Bijzondere
+    scenario's"), and this step says so before anything is filled in.
+    """
 
     sections = forms.MultipleChoiceField(
         label=_("Gewenste wijziging"),
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": _("Kies ten minste één wijziging.")},
     )
+    new_representative = forms.BooleanField(
+        label=_("Ik voer een nieuwe Bevoegd Vertegenwoordiger op"),
+        required=False,
+        help_text=_(
+            "Als u een nieuwe Bevoegd Vertegenwoordiger opvoert, dan kunt u in hetzelfde "
+            "formulier geen wijzigingen in Contactpersonen doorgeven."
+        ),
+    )
 
     def __init__(self, *args: object, person: Person, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["sections"].choices = [
-            (section.value, section.label) for section in allowed_sections(person)
-        ]
+        permitted = allowed_sections(person)
+        self.fields["sections"].choices = [(section.value, section.label) for section in permitted]
+        if Section.REPRESENTATIVES not in permitted:
+            del self.fields["new_representative"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("new_representative"):
+            sections = data.get("sections") or []
+            if Section.CONTACTS.value in sections:
+                raise ValidationError(REPRESENTATIVE_WITH_CONTACTS, code="with_contacts")
+            if Section.REPRESENTATIVES.value not in sections:
+                self.add_error(
+                    "sections",
+                    _("Kies ook “Bevoegd Vertegenwoordigers” om een nieuwe op te voeren."),
+                )
+        return data
 
 
 class RegisteredValuesMixin:
@@ -454,6 +481,9 @@ class BaseRepresentativeFormSet(BasePersonFormSet):
     def __init__(self, *args: object, contacts_chosen: bool = False, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.contacts_chosen = contacts_chosen
+        if contacts_chosen:
+            # Step 1 said so: no empty row for a new representative in this form.
+            self.extra = 0
 
     def clean(self) -> None:
         super().clean()

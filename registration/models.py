@@ -185,6 +185,13 @@ class ChangeRequest(models.Model):
         return self.reference
 
     @property
+    def send_signed_form_to(self) -> str:
+        """Where the printed form goes once the representatives signed it (manual §7.2,
+        "Bijzondere scenario's" 1: the afdeling PKIoverheid validatie; the postal address
+        is a setting)."""
+        return settings.PORTAL_SIGNED_FORMS_ADDRESS
+
+    @property
     def is_open(self) -> bool:
         return CHANGE_REQUEST_LIFECYCLE.is_open(self.state)
 

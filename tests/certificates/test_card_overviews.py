@@ -171,8 +171,8 @@ def test_a_row_shows_the_seeds_columns_and_opens_the_detail(maximo_client, voorb
 def test_status_name_and_beheren_stay_visible_on_a_phone(maximo_client):
     content = maximo_client.get(reverse("card_list", args=["personal"])).content.decode()
     head = content[content.index("<thead>") : content.index("</thead>")]
-    hidden = [part for part in head.split("<th ")[1:] if "d-none" in part]
-    visible = [part for part in head.split("<th ")[1:] if "d-none" not in part]
+    hidden = [part for part in head.split("<th ")[1:] if "col-secondary" in part]
+    visible = [part for part in head.split("<th ")[1:] if "col-secondary" not in part]
     assert ["Status" in visible[0], "Naam pashouder" in visible[1], "Beheren" in visible[2]] == [
         True,
         True,

@@ -293,13 +293,74 @@ def test_a_new_representative_needs_a_birth_date_of_an_adult(client, login_as):
     ]
 
 
-def test_a_new_representative_with_contact_person_changes_is_refused(client, login_as):
+def test_a_new_representative_with_contact_persons_gets_the_message_on_step_1(client, login_as):
+    """The seed's message comes on "Type wijziging", before anything is filled in
+    (manual §7.2, "Bijzondere scenario's"), not as a stuck representatives step."""
+    login_as("maximo")
+    client.get(url())
+
+    response = post_step(
+        client,
+        "type",
+        {"sections": ["representatives", "contacts"], "new_representative": "on"},
+    )
+
+    assert current_step(response) == "type"
+    assert list(form_of(response).non_field_errors()) == [WITH_CONTACTS]
+    assert WITH_CONTACTS in response.text
+
+
+def test_a_new_representative_alone_goes_on_to_the_representatives_step(client, login_as):
+    login_as("maximo")
+    client.get(url())
+
+    response = post_step(
+        client, "type", {"sections": ["representatives"], "new_representative": "on"}
+    )
+
+    assert current_step(response) == "vertegenwoordigers", errors(response)
+    assert not form_of(response).forms[-1].is_registered  # an empty row for the new one
+
+
+def test_a_new_representative_needs_the_representatives_section(client, login_as):
+    login_as("maximo")
+    client.get(url())
+
+    response = post_step(client, "type", {"sections": ["billing"], "new_representative": "on"})
+
+    assert current_step(response) == "type"
+    assert form_of(response).errors["sections"] == [
+        "Kies ook “Bevoegd Vertegenwoordigers” om een nieuwe op te voeren."
+    ]
+
+
+def test_only_a_representative_is_asked_about_a_new_representative(client, login_as):
+    login_as("joost")
+
+    response = client.get(url())
+
+    assert "new_representative" not in form_of(response).fields
+    assert "Ik voer een nieuwe Bevoegd Vertegenwoordiger op" not in response.text
+
+
+def test_with_contact_persons_the_representatives_step_offers_no_new_row(client, login_as):
     login_as("maximo")
     response = choose(client, "representatives", "contacts")
 
-    response = post_step(
-        client, "vertegenwoordigers", formset_data(response, new=[NEW_REPRESENTATIVE])
-    )
+    assert current_step(response) == "vertegenwoordigers"
+    assert all(form.is_registered for form in form_of(response).forms)
+    assert 'data-testid="no-new-representative"' in response.text
+
+
+def test_a_new_representative_posted_anyway_with_contact_persons_is_refused(client, login_as):
+    login_as("maximo")
+    response = choose(client, "representatives", "contacts")
+    data = formset_data(response)
+    index = data["TOTAL_FORMS"]
+    data["TOTAL_FORMS"] = index + 1
+    data.update({f"{index}-{name}": value for name, value in NEW_REPRESENTATIVE.items()})
+
+    response = post_step(client, "vertegenwoordigers", data)
 
     assert current_step(response) == "vertegenwoordigers"
     assert list(form_of(response).non_form_errors()) == [WITH_CONTACTS]

@@ -29,7 +29,7 @@ from certificates.services import certificate_record
 from certificates.x509_fields import fingerprint
 from orders.models import CardOrderDetail, Order, OrderCertificate
 from organisations.models import Person
-from organisations.services import manager_number
+from organisations.services import card_login_register, manager_number
 
 logger = logging.getLogger("portal.orders")
 
@@ -279,6 +279,14 @@ def _card_certificates(order: Order, written: list[Path]) -> list[Certificate]:
         usages=usages,
         chain=issued_all[0].chain,
     )
+    authentication = [c for c in certificates if c.card_usage == "authentication"]
+    if order.product.kind == Kind.PERSONAL and authentication:
+        # The authenticity certificate logs in as the holder, when the holder is registered.
+        card_login_register(
+            subscriber=order.subscriber,
+            email=detail.email,
+            fingerprint=authentication[0].fingerprint,
+        )
     logger.info("Card %s of order %s: keys handed over (demo card bureau)", card.number, order)
     return certificates
 

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from audit.models import Action
 from audit.services import audit_record
-from organisations.models import Person, Subscriber
+from organisations.models import LoginCertificate, Person, Subscriber
 
 ATTEMPTS = 5
 
@@ -141,3 +141,24 @@ def manager_update(*, manager: Person, data: ManagerData, by: Person) -> bool:
             },
         )
     return True
+
+
+def card_login_register(*, subscriber: Subscriber, email: str, fingerprint: str) -> Person | None:
+    """Let a newly issued card log in (issue 13): map its authenticity certificate, by
+    fingerprint, to the registered person of ``subscriber`` with the holder's e-mail
+    address who may use the portal. ``None`` when there is no such person (exactly
+    one): the portal creates no accounts (SPEC.md §1); a representative registers the
+    holder, and then maps the card in the back office."""
+    people = [
+        person
+        for person in Person.objects.filter(subscriber=subscriber, email__iexact=email)
+        if person.can_log_in
+    ]
+    if len(people) != 1:
+        return None
+    LoginCertificate.objects.get_or_create(
+        match=LoginCertificate.Match.FINGERPRINT,
+        fingerprint=fingerprint,
+        defaults={"person": people[0]},
+    )
+    return people[0]

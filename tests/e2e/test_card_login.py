@@ -78,6 +78,14 @@ def issued_card(django_db_blocker, pki_dir: Path, tmp_path: Path) -> Iterator[Is
 
     with django_db_blocker.unblock():
         voorbeeld = Person.objects.get(email="maximo@voorbeeld.nl").subscriber
+        # The holder is a registered contact person of Voorbeeld B.V.
+        holder = Person.objects.create(
+            subscriber=voorbeeld,
+            given_name="Jan Kees",
+            surname="van der Test",
+            email="jankees@voorbeeld.nl",
+            contact_authorisation=Person.ContactAuthorisation.BASIC,
+        )
         product = ProductFactory(
             kind=Kind.PERSONAL,
             family="",
@@ -99,19 +107,14 @@ def issued_card(django_db_blocker, pki_dir: Path, tmp_path: Path) -> Iterator[Is
         slugs = {"authentication": "card-auth", "signature": "card-sign"}
         authentication = _extract(cards / f"{card.number}.p12", clients, slugs["authentication"])
         _extract(cards / f"{card.number}-signature.p12", clients, slugs["signature"])
-        holder = Person.objects.create(
-            subscriber=voorbeeld,
-            given_name="Jan Kees",
-            surname="van der Test",
-            email="jankees@voorbeeld.nl",
-            contact_authorisation=Person.ContactAuthorisation.BASIC,
+        # Issuing mapped the authenticity certificate to the registered holder.
+        assert (
+            LoginCertificate.objects.get(
+                fingerprint=certificates["authentication"].fingerprint
+            ).person
+            == holder
         )
-        LoginCertificate.objects.create(
-            person=holder,
-            match=LoginCertificate.Match.ISSUER_SERIAL,
-            issuer=authentication.issuer.rfc4514_string(),
-            subject_serial=certificates["authentication"].subject_serial,
-        )
+        assert authentication is not None
     yield IssuedCard(card.number, {u: c.pk for u, c in certificates.items()}, slugs)
     with django_db_blocker.unblock():
         ids = [c.pk for c in certificates.values()]

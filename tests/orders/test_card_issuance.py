@@ -27,7 +27,8 @@ from certificates.topics import CA_REVOKE
 from core.models import OutboxMessage
 from orders.issuance import order_issue, split_name
 from orders.models import Order
-from organisations.models import Person
+from organisations.models import LoginCertificate, Person
+from portal.backends import ClientCertificateBackend
 from portal.client_certificate import CertificateRejected, Failure, check
 from tests.factories import CardOrderDetailFactory, ProductFactory
 
@@ -365,3 +366,32 @@ def test_revoking_one_certificate_of_a_card_revokes_the_card(pki_dir: Path):
     with pytest.raises(CertificateRejected) as refused:
         check(leaf(certificates["authentication"]))
     assert refused.value.failure == Failure.REVOKED
+
+
+def test_a_new_card_of_a_registered_person_logs_in_as_that_person():
+    joost = Person.objects.get(email="joost@voorbeeld.nl")
+    order = approved_card_order(
+        Kind.PERSONAL,
+        "pkio-personal-card",
+        holder_name="Joost Test",
+        email="JOOST@voorbeeld.nl",
+    )
+
+    order_issue(order.pk)
+
+    certificates = by_usage(order)
+    assert ClientCertificateBackend().person_for(leaf(certificates["authentication"])) == joost
+    # The signature certificate is never a login, whatever the mapping.
+    assert not LoginCertificate.objects.filter(
+        fingerprint=certificates["signature"].fingerprint
+    ).exists()
+
+
+def test_a_card_of_a_holder_who_is_not_registered_maps_to_nobody():
+    order = personal_order()  # Jan Kees is not a person of Voorbeeld B.V.
+
+    order_issue(order.pk)
+
+    authentication = by_usage(order)["authentication"]
+    assert ClientCertificateBackend().person_for(leaf(authentication)) is None
+    assert not LoginCertificate.objects.filter(fingerprint=authentication.fingerprint).exists()

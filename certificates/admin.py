@@ -73,6 +73,7 @@ class ProductAdmin(admin.ModelAdmin):
         "kind",
         "family",
         "validity_days",
+        "renewal_window_days",
         "profile",
         "price_cents",
         "active",

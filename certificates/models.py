@@ -14,7 +14,8 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Case, F, Q, Value, When
+from django.db.models import Case, ExpressionWrapper, F, Q, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -32,6 +33,11 @@ from core.lifecycle import Lifecycle, Transition
 from organisations.models import Person, Subscriber
 
 EXPIRY_WARNING_DAYS = 30
+# The renewal window of a certificate without a product (a card's certificates).
+DEFAULT_RENEWAL_WINDOW_DAYS = 90
+# The state of an order (orders.models.OrderState.ISSUED) in which a renewal is the
+# certificate's successor; a string so that certificates imports nothing from orders.
+RENEWAL_ISSUED = "issued"
 
 
 class Kind(models.TextChoices):
@@ -382,6 +388,11 @@ class Product(models.Model):
     requires_locality = models.BooleanField(
         _("plaats en provincie verplicht"), default=False, help_text=_("certSIGN OV.")
     )
+    renewal_window_days = models.PositiveIntegerField(
+        _("verlengperiode in dagen"),
+        default=90,
+        help_text=_("Zoveel dagen voor de verloopdatum moet een certificaat worden verlengd."),
+    )
 
     class Meta:
         verbose_name = _("product")
@@ -473,6 +484,39 @@ class CertificateQuerySet(models.QuerySet["Certificate"]):
 
     def revoked(self) -> CertificateQuerySet:
         return self.filter(revoked_at__isnull=False)
+
+    def expiring_within(self, days: int, now: datetime | None = None) -> CertificateQuerySet:
+        """Valid at ``now`` and expiring within ``days`` days ("Verloopt binnen … dagen")."""
+        now = now or timezone.now()
+        return self.valid(now).filter(not_after__lte=now + timedelta(days=days))
+
+    def with_successor(self) -> CertificateQuerySet:
+        """Those with an issued renewal (read through the reverse relation ``renewals``)."""
+        return self.filter(renewals__state=RENEWAL_ISSUED).distinct()
+
+    def in_renewal_window(self, now: datetime | None = None) -> CertificateQuerySet:
+        """The QuerySet counterpart of ``certificates.renewal.renewal_window``: the
+        certificates whose state at ``now`` is open or now (same rules, see there)."""
+        now = now or timezone.now()
+        window = Coalesce(
+            F("product__renewal_window_days"),
+            Value(DEFAULT_RENEWAL_WINDOW_DAYS),
+            output_field=models.IntegerField(),
+        )
+        return (
+            self.filter(revoked_at__isnull=True)
+            .exclude(renewals__state=RENEWAL_ISSUED)
+            .alias(
+                _renewal_opens_at=ExpressionWrapper(
+                    F("not_after")
+                    - ExpressionWrapper(
+                        window * Value(timedelta(days=1)), output_field=models.DurationField()
+                    ),
+                    output_field=models.DateTimeField(),
+                )
+            )
+            .filter(_renewal_opens_at__lte=now)
+        )
 
     def with_status(self, now: datetime | None = None) -> CertificateQuerySet:
         """Annotate ``status_code`` so the overview can sort on Status."""

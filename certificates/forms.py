@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 
 PAGE_SIZES = [10, 25, 50, 100]
 DEFAULT_PAGE_SIZE = 25
+# The choices of "Verloopt binnen … dagen" (issue 14), also the dashboard's columns.
+EXPIRY_FILTER_DAYS = (30, 60, 90)
 
 
 class OverviewFilterForm(PortalForm):
@@ -38,6 +40,18 @@ class OverviewFilterForm(PortalForm):
         required=False,
         choices=[*Status.choices, ("all", _("Alle"))],
         initial=Status.VALID,
+    )
+    expires_within = forms.TypedChoiceField(
+        label=_("Verloopt binnen … dagen"),
+        required=False,
+        coerce=int,
+        choices=[("", _("Alles")), *((days, days) for days in EXPIRY_FILTER_DAYS)],
+        empty_value=None,
+    )
+    renewal = forms.ChoiceField(
+        label=_("Verlengen"),
+        required=False,
+        choices=[("", _("Alles")), ("due", _("Te verlengen"))],
     )
     q = forms.CharField(required=False, max_length=253)
     sort = forms.ChoiceField(required=False, widget=forms.HiddenInput)
@@ -72,6 +86,8 @@ class OverviewFilterForm(PortalForm):
         return {
             "status": data.get("status") or Status.VALID,
             "name_part": (data.get("q") or "").strip(),
+            "expires_within": data.get("expires_within"),
+            "renewal_due": data.get("renewal") == "due",
             "sort": data.get("sort") or "expiry",
             "descending": data.get("dir") == "desc",
         }
@@ -89,7 +105,7 @@ class ServerCertificateFilterForm(OverviewFilterForm):
     search_label = _("(Deel van) Naam van de Service (FQDN)")
 
     type = forms.ChoiceField(label=_("Type"), required=False)
-    field_order = ["type", "status", "q"]
+    field_order = ["type", "status", "expires_within", "renewal", "q"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -32,6 +32,8 @@ class OverviewFilters(TypedDict):
 
     status: str
     name_part: str
+    expires_within: int | None
+    renewal_due: bool
     sort: str
     descending: bool
 
@@ -50,6 +52,8 @@ def server_certificates(
     product: str = "",
     status: str = Status.VALID,
     name_part: str = "",
+    expires_within: int | None = None,
+    renewal_due: bool = False,
     sort: str = "expiry",
     descending: bool = False,
     requested_by: Person | None = None,
@@ -70,12 +74,27 @@ def server_certificates(
         certificates = certificates.expired()
     elif status == Status.REVOKED:
         certificates = certificates.revoked()
+    certificates = _expiry_filters(
+        certificates, expires_within=expires_within, renewal_due=renewal_due
+    )
     if product:
         certificates = certificates.filter(product__code=product)
     if name_part:
         certificates = certificates.filter(common_name__icontains=name_part)
     order = SERVER_SORTS.get(sort, SERVER_SORTS["expiry"])
     return certificates.with_status().order_by(f"-{order}" if descending else order, "pk")
+
+
+def _expiry_filters(
+    certificates: CertificateQuerySet, *, expires_within: int | None, renewal_due: bool
+) -> CertificateQuerySet:
+    """ "Verloopt binnen … dagen" and "Te verlengen" (the renewal window is open, see
+    certificates.renewal)."""
+    if expires_within is not None:
+        certificates = certificates.expiring_within(expires_within)
+    if renewal_due:
+        certificates = certificates.in_renewal_window()
+    return certificates
 
 
 def _for_person(
@@ -121,6 +140,8 @@ def card_certificates(
     kind: Kind,
     status: str = Status.VALID,
     name_part: str = "",
+    expires_within: int | None = None,
+    renewal_due: bool = False,
     sort: str = "expiry",
     descending: bool = False,
     requested_by: Person | None = None,
@@ -147,6 +168,9 @@ def card_certificates(
         certificates = certificates.expired()
     elif status == Status.REVOKED:
         certificates = certificates.revoked()
+    certificates = _expiry_filters(
+        certificates, expires_within=expires_within, renewal_due=renewal_due
+    )
     if name_part:
         certificates = certificates.filter(
             Q(card__holder_name__icontains=name_part) | Q(card__email__icontains=name_part)

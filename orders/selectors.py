@@ -15,10 +15,17 @@ def key_in_open_order(spki_sha256: str) -> bool:
     return Order.objects.open().filter(spki_sha256=spki_sha256).exists()
 
 
-def orders_for_subscriber(*, subscriber: Subscriber) -> QuerySet[Order]:
-    return Order.objects.filter(subscriber=subscriber).select_related(
-        "product", "contact_person", "renews", "server", "card"
-    )
+def orders_for_subscriber(
+    *, subscriber: Subscriber, kind: str = "", open_only: bool = False
+) -> QuerySet[Order]:
+    """This subscriber's orders; ``kind`` / ``open_only`` narrow them (the dashboard's
+    links on Home, issue 14)."""
+    orders = Order.objects.filter(subscriber=subscriber)
+    if kind:
+        orders = orders.filter(product__kind=kind)
+    if open_only:
+        orders = orders.open()
+    return orders.select_related("product", "contact_person", "renews", "server", "card")
 
 
 def order_for_subscriber(*, subscriber: Subscriber, reference: str) -> Order:

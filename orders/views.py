@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import content_disposition_header
+from django.utils.http import content_disposition_header, urlencode
 from django.views.decorators.http import require_GET, require_http_methods
 
 from audit.selectors import history_of
@@ -100,9 +100,15 @@ def order_placed(request: PersonRequest, reference: str) -> HttpResponse:
 @require_GET
 @person_required
 def order_list(request: PersonRequest) -> HttpResponse:
-    orders = orders_for_subscriber(subscriber=request.person.subscriber)
+    kind = request.GET.get("kind", "")
+    kind = kind if kind in Kind.values else ""
+    open_only = request.GET.get("open") == "1"
+    orders = orders_for_subscriber(
+        subscriber=request.person.subscriber, kind=kind, open_only=open_only
+    )
     page = Paginator(orders, 25).get_page(request.GET.get("page"))
-    return render(request, "orders/order_list.html", {"page": page, "query": ""})
+    query = urlencode({k: v for k, v in (("kind", kind), ("open", "1" if open_only else "")) if v})
+    return render(request, "orders/order_list.html", {"page": page, "query": query})
 
 
 @require_GET

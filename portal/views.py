@@ -8,14 +8,17 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.access import not_logged_in_response, person_required
+from organisations.authorisation import PersonRequest
 from organisations.models import Person
+from portal.dashboard import dashboard_counts
 from portal.middleware import SESSION_DEV_PERSON, log_in_again, log_out
 
 
 @require_GET
 @person_required
-def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/home.html")
+def home(request: PersonRequest) -> HttpResponse:
+    dashboard = dashboard_counts(subscriber=request.person.subscriber)
+    return render(request, "portal/home.html", {"dashboard": dashboard})
 
 
 @require_GET

@@ -1,0 +1,106 @@
+"""Home as a dashboard (issue 14, point 3): per kind the counts of valid certificates,
+those expiring within 30, 60 and 90 days, those whose renewal window is open
+(certificates.renewal) and open orders; each count links to the list that shows exactly
+those rows, because it is counted through the same selectors and filters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from django.db.models import QuerySet
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from certificates.forms import EXPIRY_FILTER_DAYS
+from certificates.models import Certificate, Kind, Status
+from certificates.selectors import card_certificates, server_certificates
+from orders.selectors import orders_for_subscriber
+from organisations.models import Subscriber
+
+KIND_TITLES: dict[str, Promise] = {
+    Kind.SERVER: _("Servercertificaten"),
+    Kind.PERSONAL: _("Persoons"),
+    Kind.GROUP: _("Groeps"),
+    Kind.ESEAL: _("eSeal"),
+}
+
+
+@dataclass(frozen=True)
+class Count:
+    label: Promise
+    number: int
+    url: str
+    testid: str
+
+
+@dataclass(frozen=True)
+class KindCounts:
+    kind: str
+    title: Promise
+    counts: list[Count]
+
+
+def _certificates(
+    subscriber: Subscriber,
+    kind: str,
+    *,
+    expires_within: int | None = None,
+    renewal_due: bool = False,
+) -> QuerySet[Certificate]:
+    """The valid certificates of a kind as its overview lists them."""
+    filters = {
+        "status": Status.VALID,
+        "expires_within": expires_within,
+        "renewal_due": renewal_due,
+    }
+    if kind == Kind.SERVER:
+        return server_certificates(subscriber=subscriber, **filters)
+    return card_certificates(subscriber=subscriber, kind=Kind(kind), **filters)
+
+
+def _list_url(kind: str, params: dict[str, object]) -> str:
+    base = reverse("server_list") if kind == Kind.SERVER else reverse("card_list", args=[kind])
+    return f"{base}?{urlencode(params)}"
+
+
+def dashboard_counts(*, subscriber: Subscriber) -> list[KindCounts]:
+    """The dashboard's rows, one per kind, for one subscriber."""
+    rows = []
+    for kind, title in KIND_TITLES.items():
+        counts = [
+            Count(
+                _("Geldig"),
+                _certificates(subscriber, kind).count(),
+                _list_url(kind, {"status": Status.VALID}),
+                f"{kind}-valid",
+            )
+        ]
+        for days in EXPIRY_FILTER_DAYS:
+            counts.append(
+                Count(
+                    _("Verloopt binnen %(days)s dagen") % {"days": days},
+                    _certificates(subscriber, kind, expires_within=days).count(),
+                    _list_url(kind, {"status": Status.VALID, "expires_within": days}),
+                    f"{kind}-expiring-{days}",
+                )
+            )
+        counts.append(
+            Count(
+                _("Te verlengen"),
+                _certificates(subscriber, kind, renewal_due=True).count(),
+                _list_url(kind, {"status": Status.VALID, "renewal": "due"}),
+                f"{kind}-renewal",
+            )
+        )
+        counts.append(
+            Count(
+                _("Openstaande bestellingen"),
+                orders_for_subscriber(subscriber=subscriber, kind=kind, open_only=True).count(),
+                f"{reverse('order_list')}?{urlencode({'kind': kind, 'open': 1})}",
+                f"{kind}-open-orders",
+            )
+        )
+        rows.append(KindCounts(kind, title, counts))
+    return rows

@@ -31,6 +31,7 @@ def _product_form(profile: IssuanceProfile, **fields: object) -> dict[str, objec
         "short_name": "Trial SSL 1j",
         "kind": "server",
         "validity_days": "365",
+        "renewal_window_days": "60",
         "price_cents": "1000",
         "active": "on",
         "family": "pkio",
@@ -67,6 +68,7 @@ def test_a_product_added_in_the_back_office_is_ordered_approved_and_issued_from_
     response = client.post(f"{PRODUCTS}add/", _product_form(trial))
     assert response.status_code == 302, response.content.decode()[-2000:]
     product = Product.objects.get(code="pkio-trial-1j")
+    assert product.renewal_window_days == 60  # editable in the product admin (issue 14)
     assert product.profile == trial
 
     # Joost orders it in the server wizard like any other product.

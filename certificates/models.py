@@ -841,3 +841,65 @@ class RevocationRequest(models.Model):
     @property
     def is_open(self) -> bool:
         return REVOCATION_REQUEST_LIFECYCLE.is_open(self.state)
+
+
+class ExpiryDigest(models.Model):
+    """One expiry-reminder e-mail: per recipient per day (issue 14, point 2).
+
+    Written with its reminders in one transaction, with the outbox message
+    ``certificates.expiry_digest:<person>:<day>`` that sends it once (``sent_at``)."""
+
+    recipient = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="+", verbose_name=_("ontvanger")
+    )
+    day = models.DateField(_("dag"))
+    sent_at = models.DateTimeField(_("verzonden op"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("verloopherinnering (e-mail)")
+        verbose_name_plural = _("verloopherinneringen (e-mails)")
+        constraints = [
+            models.UniqueConstraint(fields=["recipient", "day"], name="expiry_digest_once_a_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recipient} {self.day}"
+
+
+class ExpiryReminder(models.Model):
+    """A reminder that ``certificate`` expires in ``threshold_days`` days (0: it has
+    expired), for one recipient: never twice for the same three (the constraint)."""
+
+    AFTER_EXPIRY = 0
+
+    certificate = models.ForeignKey(
+        Certificate,
+        on_delete=models.CASCADE,
+        related_name="expiry_reminders",
+        verbose_name=_("certificaat"),
+    )
+    threshold_days = models.IntegerField(_("dagen voor het verlopen"))
+    recipient = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="+", verbose_name=_("ontvanger")
+    )
+    day = models.DateField(_("dag"))
+    digest = models.ForeignKey(
+        ExpiryDigest,
+        on_delete=models.CASCADE,
+        related_name="reminders",
+        verbose_name=_("verloopherinnering (e-mail)"),
+    )
+
+    class Meta:
+        verbose_name = _("verloopherinnering")
+        verbose_name_plural = _("verloopherinneringen")
+        ordering = ["day", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["certificate", "threshold_days", "recipient"],
+                name="expiry_reminder_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.certificate} {self.threshold_days} {self.recipient}"

@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import logging
 
-from certificates import emails
+from celery import shared_task
+from django.utils import timezone
+
+from certificates import emails, reminders
 from certificates.revocation import certificate_ca_revoke
-from certificates.topics import CA_REVOKE, REVOCATION_NOTICE
+from certificates.topics import CA_REVOKE, EXPIRY_DIGEST, REVOCATION_NOTICE
 from core.outbox import outbox_handler
 
 logger = logging.getLogger("portal.certificates")
@@ -28,3 +31,14 @@ def revocation_notice_send(request_id: int) -> None:
 @outbox_handler(CA_REVOKE)
 def ca_revoke(certificate_id: int) -> None:
     certificate_ca_revoke(certificate_id)
+
+
+@outbox_handler(EXPIRY_DIGEST)
+def expiry_digest_send(digest_id: int) -> None:
+    reminders.expiry_digest_send(digest_id)
+
+
+@shared_task(name="certificates.tasks.expiry_reminders_today")
+def expiry_reminders_today() -> int:
+    """The daily beat task: the expiry reminders due today (certificates.reminders)."""
+    return reminders.expiry_reminders_run(day=timezone.localdate())

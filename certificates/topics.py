@@ -2,3 +2,4 @@
 
 REVOCATION_NOTICE = "certificates.revocation_notice"
 CA_REVOKE = "certificates.ca_revoke"
+EXPIRY_DIGEST = "certificates.expiry_digest"

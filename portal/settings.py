@@ -13,6 +13,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -225,7 +226,20 @@ CELERY_BEAT_SCHEDULE = {
         "task": "registration.tasks.id_documents_sweep",
         "schedule": 3600,
     },
+    "expiry-reminders": {
+        "task": "certificates.tasks.expiry_reminders_today",
+        "schedule": crontab(hour=6, minute=0),
+    },
 }
+# Expiry reminders (issue 14): e-mailed this many days before a certificate expires,
+# and once after it expired (certificates.reminders).
+PORTAL_EXPIRY_REMINDER_DAYS = [
+    int(days)
+    for days in os.environ.get("PORTAL_EXPIRY_REMINDER_DAYS", "90,60,30,14,7,3,1").split(",")
+    if days.strip()
+]
+# The portal's own address, for links in e-mails.
+PORTAL_SITE_URL = os.environ.get("PORTAL_SITE_URL", "https://localhost").rstrip("/")
 
 # --- Authentication -------------------------------------------------------
 # Persons log in with their client certificate (SPEC.md §5); Django's own

@@ -34,6 +34,8 @@ from certificates.models import (
     Card,
     Certificate,
     CompromisedKey,
+    ExpiryDigest,
+    ExpiryReminder,
     IssuanceProfile,
     IssuingCA,
     Kind,
@@ -290,6 +292,33 @@ class RevocationRequestFactory(factory.django.DjangoModelFactory):
     reason = RevocationReason.KEY_COMPROMISE
     requested_by = factory.SubFactory(
         PersonFactory, subscriber=factory.SelfAttribute("..certificate.subscriber")
+    )
+
+
+class ExpiryDigestFactory(factory.django.DjangoModelFactory):
+    """Today's expiry-reminder e-mail to a person, not sent yet."""
+
+    class Meta:
+        model = ExpiryDigest
+
+    recipient = factory.SubFactory(PersonFactory)
+    day = factory.LazyFunction(timezone.localdate)
+
+
+class ExpiryReminderFactory(factory.django.DjangoModelFactory):
+    """A 30-day reminder to the certificate's manager, in a digest of today."""
+
+    class Meta:
+        model = ExpiryReminder
+
+    certificate = factory.SubFactory(CertificateFactory)
+    threshold_days = 30
+    recipient = factory.SelfAttribute("certificate.certificate_manager")
+    day = factory.LazyFunction(timezone.localdate)
+    digest = factory.SubFactory(
+        ExpiryDigestFactory,
+        recipient=factory.SelfAttribute("..recipient"),
+        day=factory.SelfAttribute("..day"),
     )
 
 

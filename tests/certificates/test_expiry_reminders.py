@@ -192,3 +192,31 @@ def test_a_card_detail_page_says_none_were_sent(client, login_as, maximo):
     login_as("maximo")
     response = client.get(reverse("card_detail", args=[certificate.kind, certificate.pk]))
     assert "Er zijn nog geen verloopherinneringen verstuurd." in response.content.decode()
+
+
+def test_a_simulated_year_sends_exactly_one_mail_per_threshold_and_none_after_renewal(
+    settings, eager_tasks, django_capture_on_commit_callbacks
+):
+    settings.PORTAL_EXPIRY_REMINDER_DAYS = [90, 60, 30, 14, 7, 3, 1]
+    manager = PersonFactory(manager=True, email="jaar@organisatie.nl")
+    kept = expiring(200, certificate_manager=manager, subscriber=manager.subscriber)
+    renewed = expiring(200, certificate_manager=manager, subscriber=manager.subscriber)
+    mail.outbox.clear()
+    renewal_day = DAY + timedelta(days=200 - 20)  # between the 30- and 14-day reminders
+
+    for offset in range(365):
+        day = DAY + timedelta(days=offset)
+        if day == renewal_day:
+            OrderFactory(subscriber=renewed.subscriber, renews=renewed, state="issued")
+        run(day, django_capture_on_commit_callbacks)
+        run(day, django_capture_on_commit_callbacks)  # twice a day: nothing more
+
+    to_manager = [m for m in mail.outbox if m.to == ["jaar@organisatie.nl"]]
+    # 90, 60, 30 for both in one digest each; 14, 7, 3, 1 and after expiry for one
+    assert len(to_manager) == 8
+    assert [t for t, _ in reminders(kept)] == sorted([0, 1, 3, 7, 14, 30, 60, 90] * 2)
+    assert {t for t, _ in reminders(renewed)} == {30, 60, 90}
+    for message in to_manager[:3]:
+        assert kept.common_name in message.body and renewed.common_name in message.body
+    for message in to_manager[3:]:
+        assert renewed.common_name not in message.body

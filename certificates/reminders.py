@@ -4,7 +4,7 @@
 expiry_reminders``). For every certificate reaching one of the thresholds
 (``PORTAL_EXPIRY_REMINDER_DAYS`` days before its expiry date, or the first days
 after it expired) it writes one ``ExpiryReminder`` per recipient (the certificate
-manager and the contact person who requested it) and one ``ExpiryDigest`` per
+manager and the contact person who requested it, when active) and one ``ExpiryDigest`` per
 recipient per day, with the outbox message that e-mails it once. All in one
 transaction: a worker dying mid-way leaves nothing, a second run adds nothing
 (the unique constraints), and the outbox delivers what the broker missed.
@@ -92,7 +92,12 @@ def certificates_due(*, day: date) -> list[tuple[Certificate, int]]:
 def _recipients(certificate: Certificate) -> list[Person]:
     recipients: list[Person] = []
     for person in (certificate.certificate_manager, certificate.requested_by):
-        if person is not None and person.email and person not in recipients:
+        if (
+            person is not None
+            and person.status == Person.Status.ACTIVE
+            and person.email
+            and person not in recipients
+        ):
             recipients.append(person)
     return recipients
 

@@ -220,3 +220,31 @@ def test_a_simulated_year_sends_exactly_one_mail_per_threshold_and_none_after_re
         assert kept.common_name in message.body and renewed.common_name in message.body
     for message in to_manager[3:]:
         assert renewed.common_name not in message.body
+
+
+def test_an_inactive_person_gets_no_reminder(django_capture_on_commit_callbacks):
+    certificate = expiring(30)
+    certificate.requested_by.status = certificate.requested_by.Status.INACTIVE
+    certificate.requested_by.save(update_fields=["status"])
+    run(DAY, django_capture_on_commit_callbacks)
+    assert reminders(certificate) == [(30, certificate.certificate_manager_id)]
+
+
+def test_beat_runs_the_job_daily_for_today(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["expiry-reminders"]
+    assert entry["task"] in celery_app.tasks
+    assert entry["schedule"].remaining_estimate(timezone.now()) <= timedelta(days=1)
+
+
+def test_the_beat_task_runs_the_job_for_today(django_capture_on_commit_callbacks):
+    from certificates.tasks import expiry_reminders_today
+
+    today = timezone.localdate()
+    not_after = timezone.make_aware(datetime.combine(today + timedelta(days=7), time(12)))
+    certificate = CertificateFactory(
+        not_before=not_after - timedelta(days=365), not_after=not_after
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        expiry_reminders_today()
+    assert reminders(certificate) == [(7, certificate.certificate_manager_id)]
+    assert ExpiryReminder.objects.get(certificate=certificate).day == today

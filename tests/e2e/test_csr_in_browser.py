@@ -25,11 +25,11 @@ from cryptography.hazmat.primitives.serialization import (
     PublicFormat,
     load_pem_private_key,
 )
+from playwright import sync_api
 
 from tests.e2e.conftest import NginxProxy
 from tests.e2e.test_browser import browser, new_context, watch  # noqa: F401 (fixture)
 
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 expect = sync_api.expect
 
 # As in test_browser.py: no django_db marker on the browser tests (Playwright's

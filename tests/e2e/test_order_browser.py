@@ -16,13 +16,13 @@ from io import BytesIO
 from pathlib import Path
 
 import pytest
+from playwright import sync_api
 from pyhanko.pdf_utils.reader import PdfFileReader
 
 from tests.e2e.conftest import NginxProxy
 from tests.e2e.test_browser import browser, new_context, watch  # noqa: F401 (fixture)
 from tests.e2e.test_csr_in_browser import Traffic, download, generate, secret_forms
 
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 expect = sync_api.expect
 
 # As in test_browser.py: no django_db marker on the browser tests; the first

@@ -13,13 +13,13 @@ from io import BytesIO
 from pathlib import Path
 
 import pytest
+from playwright import sync_api
 from pyhanko.pdf_utils.reader import PdfFileReader
 
 from tests.e2e.conftest import NginxProxy
 from tests.e2e.test_browser import browser, new_context, watch  # noqa: F401 (fixture)
 from tests.e2e.test_order_browser import in_db_thread
 
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 expect = sync_api.expect
 
 pytestmark = pytest.mark.e2e

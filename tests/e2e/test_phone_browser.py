@@ -12,11 +12,11 @@ import re
 from pathlib import Path
 
 import pytest
+from playwright import sync_api
 
 from tests.e2e.conftest import NginxProxy
 from tests.e2e.test_browser import browser, new_context, watch  # noqa: F401 (fixture)
 
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 expect = sync_api.expect
 
 pytestmark = pytest.mark.e2e

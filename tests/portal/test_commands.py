@@ -197,7 +197,7 @@ def test_seed_demo_without_a_pki_says_what_to_do(settings):
 
 def test_nginx_conf_writes_a_config_nginx_accepts(pki_dir, tmp_path):
     if shutil.which("nginx") is None:
-        pytest.skip("nginx is not installed")
+        pytest.fail("nginx is not installed (make system-deps)")
     prefix = tmp_path / "nginx"
     call_command(
         "nginx_conf", pki=pki_dir, listen="127.0.0.1:8443", upstream="127.0.0.1:8000", prefix=prefix

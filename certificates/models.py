@@ -14,7 +14,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Case, ExpressionWrapper, F, Q, Value, When
+from django.db.models import Case, Exists, ExpressionWrapper, F, OuterRef, Q, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -474,6 +474,13 @@ class Card(models.Model):
         return f"{self.holder_name} ({self.number})"
 
 
+def _in_active_campaign() -> Exists:
+    """A certificate is in an active replacement campaign (``CampaignCertificate``)."""
+    return Exists(
+        CampaignCertificate.objects.filter(certificate=OuterRef("pk"), campaign__active=True)
+    )
+
+
 class CertificateQuerySet(models.QuerySet["Certificate"]):
     def valid(self, now: datetime | None = None) -> CertificateQuerySet:
         now = now or timezone.now()
@@ -493,6 +500,17 @@ class CertificateQuerySet(models.QuerySet["Certificate"]):
     def with_successor(self) -> CertificateQuerySet:
         """Those with an issued renewal (read through the reverse relation ``renewals``)."""
         return self.filter(renewals__state=RENEWAL_ISSUED).distinct()
+
+    def to_replace(self, now: datetime | None = None) -> CertificateQuerySet:
+        """Covered at ``now`` by an active replacement campaign ("Moet vervangen worden
+        vóór …"): in the campaign, not revoked, not expired and without an issued
+        successor. The counterpart of ``certificates.campaigns.campaign_for``."""
+        now = now or timezone.now()
+        return (
+            self.filter(revoked_at__isnull=True, not_after__gt=now)
+            .exclude(renewals__state=RENEWAL_ISSUED)
+            .filter(_in_active_campaign())
+        )
 
     def in_renewal_window(self, now: datetime | None = None) -> CertificateQuerySet:
         """The QuerySet counterpart of ``certificates.renewal.renewal_window``: the
@@ -515,7 +533,7 @@ class CertificateQuerySet(models.QuerySet["Certificate"]):
                     output_field=models.DateTimeField(),
                 )
             )
-            .filter(_renewal_opens_at__lte=now)
+            .filter(Q(_renewal_opens_at__lte=now) | (Q(not_after__gt=now) & _in_active_campaign()))
         )
 
     def with_status(self, now: datetime | None = None) -> CertificateQuerySet:
@@ -903,3 +921,86 @@ class ExpiryReminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.certificate} {self.threshold_days} {self.recipient}"
+
+
+class ReplacementCampaign(models.Model):
+    """A replacement campaign (issue 14, point 4; the Logius replacement-plan seed,
+    "Het vervangingsplan"): every certificate of the target product's kind issued by
+    one of ``leaving_cas`` must be replaced by a certificate of ``target_product``
+    (issued by that product's CA) before ``deadline``.
+
+    The certificates it covers are rows (``CampaignCertificate``), added when the
+    campaign is made and by the daily job (``campaigns_run``), so that lists,
+    counts and the back office's dashboard agree on exactly the same set. The
+    seed's incident rule ("binnen 7 dagen het certificaat in moeten trekken") is
+    ``grace_days``: so long after its replacement is issued, the old certificate is
+    revoked (reason superseded).
+    """
+
+    name = models.CharField(_("naam"), max_length=200)
+    leaving_cas = models.ManyToManyField(
+        IssuingCA,
+        related_name="leaving_campaigns",
+        verbose_name=_("te verlaten uitgevende CA's"),
+        help_text=_("Certificaten van deze CA's moeten worden vervangen."),
+    )
+    target_product = models.ForeignKey(
+        Product,
+        on_delete=models.PROTECT,
+        related_name="replacement_campaigns",
+        verbose_name=_("nieuw product"),
+        help_text=_(
+            "De vervangende certificaten zijn van dit product en komen van de CA van zijn "
+            "uitgifteprofiel."
+        ),
+    )
+    deadline = models.DateField(_("vervangen vóór"))
+    message = models.TextField(_("bericht aan klanten"))
+    grace_days = models.PositiveSmallIntegerField(
+        _("dagen tot intrekking"),
+        default=7,
+        help_text=_(
+            "Zoveel dagen nadat het vervangende certificaat is uitgegeven, wordt het oude "
+            "ingetrokken (reden: vervangen)."
+        ),
+    )
+    active = models.BooleanField(_("actief"), default=True)
+    created_at = models.DateTimeField(_("aangemaakt op"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("vervangingscampagne")
+        verbose_name_plural = _("vervangingscampagnes")
+        ordering = ["deadline", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CampaignCertificate(models.Model):
+    """A certificate a replacement campaign covers (see ``ReplacementCampaign``)."""
+
+    campaign = models.ForeignKey(
+        ReplacementCampaign,
+        on_delete=models.CASCADE,
+        related_name="entries",
+        verbose_name=_("vervangingscampagne"),
+    )
+    certificate = models.ForeignKey(
+        Certificate,
+        on_delete=models.PROTECT,
+        related_name="campaign_entries",
+        verbose_name=_("certificaat"),
+    )
+    added_at = models.DateTimeField(_("toegevoegd op"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("te vervangen certificaat")
+        verbose_name_plural = _("te vervangen certificaten")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "certificate"], name="campaign_certificate_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign} — {self.certificate}"

@@ -8,8 +8,7 @@ and follows the same rules (tests/certificates/test_renewal.py checks they agree
 - never: the certificate is revoked, or it has a successor (a renewal order of it
   in state issued, read through the reverse relation ``certificate.renewals`` so
   ``certificates`` imports nothing from ``orders``). An open renewal is no successor;
-- now: a replacement campaign covers it (``campaign_deadline``, a hook: there are
-  no campaigns yet);
+- now: an active replacement campaign covers it (``certificates.campaigns``);
 - open: from ``renewal_window_days`` of its product (90 without one, a card's
   certificates) before its expiry on, also once it has expired;
 - not yet: before that.
@@ -18,12 +17,13 @@ and follows the same rules (tests/certificates/test_renewal.py checks they agree
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from certificates.campaigns import campaign_for
 from certificates.models import DEFAULT_RENEWAL_WINDOW_DAYS, RENEWAL_ISSUED, Certificate
 
 
@@ -41,6 +41,8 @@ class RenewalWindow:
 
     state: RenewalState
     opens_at: datetime | None
+    # The deadline of the replacement campaign covering it (state now), else None.
+    replace_before: date | None = None
 
     @property
     def due(self) -> bool:
@@ -54,11 +56,11 @@ def renewal_window_days(certificate: Certificate) -> int:
     return DEFAULT_RENEWAL_WINDOW_DAYS
 
 
-def campaign_deadline(certificate: Certificate, *, now: datetime) -> datetime | None:
-    """Hook for replacement campaigns (issue 14, point 4): the deadline of a campaign
-    covering ``certificate`` at ``now``, or ``None``. No campaigns exist yet; when they
-    do, this and ``CertificateQuerySet.in_renewal_window`` both learn about them."""
-    return None
+def campaign_deadline(certificate: Certificate, *, now: datetime) -> date | None:
+    """The deadline of the replacement campaign covering ``certificate`` at ``now``
+    ("Moet vervangen worden vóór …"), or ``None``."""
+    campaign = campaign_for(certificate, now=now)
+    return campaign.deadline if campaign is not None else None
 
 
 def renewal_window(certificate: Certificate, *, now: datetime | None = None) -> RenewalWindow:
@@ -70,8 +72,8 @@ def renewal_window(certificate: Certificate, *, now: datetime | None = None) -> 
     ):
         return RenewalWindow(RenewalState.NEVER, None)
     opens_at = certificate.not_after - timedelta(days=renewal_window_days(certificate))
-    if campaign_deadline(certificate, now=now) is not None:
-        return RenewalWindow(RenewalState.NOW, min(opens_at, now))
+    if (deadline := campaign_deadline(certificate, now=now)) is not None:
+        return RenewalWindow(RenewalState.NOW, min(opens_at, now), deadline)
     if now >= opens_at:
         return RenewalWindow(RenewalState.OPEN, opens_at)
     return RenewalWindow(RenewalState.NOT_YET, opens_at)

@@ -24,6 +24,7 @@ from audit.services import audit_record
 from certificates import card_bureau
 from certificates.ca import IssuedCertificate, IssueRequest, SubjectData, ca_backend
 from certificates.ca.base import card_usage
+from certificates.campaigns import replacement_not_after
 from certificates.models import Card, Certificate, IssuingCA, Kind
 from certificates.services import certificate_record
 from certificates.x509_fields import fingerprint
@@ -50,7 +51,11 @@ def issue_request(
     subscriber = order.subscriber
     product = order.product
     server = order.server
-    csr = x509.load_pem_x509_csr(server.csr_pem.encode())
+    if server.reuses_key and order.renews is not None:
+        # A replacement certifying the old certificate's key again (see ServerOrderDetail).
+        public_key = order.renews.der.loaded.public_key()
+    else:
+        public_key = x509.load_pem_x509_csr(server.csr_pem.encode()).public_key()
     return IssueRequest(
         profile=product.profile.data(),
         subject=SubjectData(
@@ -65,14 +70,16 @@ def issue_request(
             # the CSR's L and ST are never copied.
             locality=subscriber.city if product.requires_locality else "",
         ),
-        public_keys=(
-            csr.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo),
-        ),
+        public_keys=(public_key.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo),),
         dns_names=tuple(server.sans),
-        # A renewal gets the product's full validity. (A replacement in a
-        # campaign would pass the replaced certificate's expiry as not_after;
-        # the portal does not order replacements yet.)
+        # A renewal gets the product's full validity; a replacement in a campaign the
+        # replaced certificate's expiry (certificates.campaigns.replacement_not_after).
         validity_days=product.validity_days,
+        not_after=(
+            replacement_not_after(order.renews, order.campaign)
+            if order.campaign is not None and order.renews is not None
+            else None
+        ),
     )
 
 
@@ -155,6 +162,7 @@ def order_issue(order_id: int) -> Certificate | None:
                     "subscriber",
                     "product__profile",
                     "renews",
+                    "campaign",
                     "contact_person",
                     "certificate_manager",
                     "server",

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from certificates import x509_fields
 from certificates.csr import CheckedCsr
-from certificates.models import Card, Certificate, Kind, Product
+from certificates.models import Card, Certificate, Kind, Product, ReplacementCampaign
 from core.lifecycle import Lifecycle, Transition
 from core.submissions import ReferenceFormat
 from organisations.models import Person, Subscriber
@@ -165,6 +165,15 @@ class Order(models.Model):
         related_name="renewals",
         verbose_name=_("verlenging van"),
     )
+    campaign = models.ForeignKey(
+        ReplacementCampaign,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="orders",
+        verbose_name=_("vervangingscampagne"),
+        help_text=_("Een vervanging in deze campagne: ``renews`` is het oude certificaat."),
+    )
     contact_person = models.ForeignKey(
         Person,
         on_delete=models.PROTECT,
@@ -261,6 +270,10 @@ class Order(models.Model):
                 condition=~Q(state="rejected") | ~Q(rejection_reason=""),
                 name="order_rejection_has_reason",
             ),
+            models.CheckConstraint(
+                condition=Q(campaign__isnull=True) | Q(renews__isnull=False),
+                name="order_replacement_names_the_old_certificate",
+            ),
         ]
         indexes = [
             models.Index(fields=["subscriber", "-placed_at"], name="order_subscriber_placed"),
@@ -276,6 +289,11 @@ class Order(models.Model):
     @property
     def is_renewal(self) -> bool:
         return self.renews_id is not None
+
+    @property
+    def is_replacement(self) -> bool:
+        """A replacement in a campaign (a renewal by another product and CA)."""
+        return self.campaign_id is not None
 
     def declaration_labels(self) -> list[str]:
         labels = dict(Declaration.choices)
@@ -307,7 +325,11 @@ class ServerOrderDetail(models.Model):
     order = models.OneToOneField(
         Order, on_delete=models.CASCADE, primary_key=True, related_name="server"
     )
-    csr_pem = models.TextField(_("CSR"))
+    csr_pem = models.TextField(_("CSR"), blank=True)
+    # A replacement in a campaign may certify the old certificate's key again (the
+    # replacement-plan seed: "hergebruik van csr-bestanden toe te staan"): then there
+    # is no new CSR and the key is the renewed certificate's (``Order.renews``).
+    reuses_key = models.BooleanField(_("bestaande sleutel hergebruikt"), default=False)
     common_name = models.CharField(_("naam van de service (CN)"), max_length=255)
     sans = models.JSONField(_("subjectAltName"), default=list)
     csr_details = models.JSONField(_("gegevens uit de CSR"), default=dict)
@@ -315,6 +337,12 @@ class ServerOrderDetail(models.Model):
     class Meta:
         verbose_name = _("servercertificaatgegevens")
         verbose_name_plural = _("servercertificaatgegevens")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(reuses_key=True) | ~Q(csr_pem=""),
+                name="server_order_has_csr_or_reuses_key",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.common_name
@@ -326,7 +354,21 @@ class ServerOrderDetail(models.Model):
     @property
     def public_key_sha256(self) -> str:
         """The key-reuse fingerprint of the CSR's key (the order stores it, see there)."""
+        if self.reuses_key:
+            return str(self.csr_details["spki_sha256"])
         return x509_fields.spki_sha256(x509.load_pem_x509_csr(self.csr_pem.encode()))
+
+    @classmethod
+    def from_certificate(cls, certificate: Certificate) -> ServerOrderDetail:
+        """The (unsaved) detail of a replacement that certifies ``certificate``'s key
+        again, for its names."""
+        return cls(
+            csr_pem="",
+            reuses_key=True,
+            common_name=certificate.common_name,
+            sans=list(certificate.sans or [certificate.common_name]),
+            csr_details={"spki_sha256": certificate.spki_sha256, "reused_from": certificate.serial},
+        )
 
     @classmethod
     def from_csr(cls, checked_csr: CheckedCsr) -> ServerOrderDetail:

@@ -16,7 +16,7 @@ import uuid
 from audit.models import Action
 from audit.services import audit_record
 from certificates.login_certificate import LoginCertificateData
-from certificates.models import Certificate, Kind, Product
+from certificates.models import Certificate, Kind, Product, ReplacementCampaign
 from certificates.permissions import RENEW, certificate_actions
 from core.language import supported_language
 from core.lifecycle import state_change
@@ -96,6 +96,7 @@ def order_place(
     login_certificate: LoginCertificateData | None = None,
     renews: Certificate | None = None,
     replaces: Order | None = None,
+    campaign: ReplacementCampaign | None = None,
     language: str | None = "nl",
 ) -> Order:
     """Place one order in one transaction and return it.
@@ -117,6 +118,10 @@ def order_place(
     outbox message written in the same transaction (``orders.tasks``); were
     the broker down, the outbox sweeper delivers them later. ``language`` is
     the language of the form and the e-mail.
+
+    A replacement in a replacement campaign (``campaign``) renews ``renews`` with the
+    campaign's product; only it may reuse the old certificate's key
+    (``ServerOrderDetail.from_certificate``).
     """
     if (manager is None) == (new_manager is None):
         raise ValueError("give exactly one of manager and new_manager")
@@ -124,6 +129,10 @@ def order_place(
         raise ValueError(f"a {product.kind} order takes a {DETAIL_FOR_KIND[product.kind]}")
     if renews is not None and renews.kind != product.kind:
         raise ValueError("a renewal orders the same kind of certificate")
+    if campaign is not None and renews is None:
+        raise ValueError("a replacement names the certificate it replaces")
+    if isinstance(detail, ServerOrderDetail) and detail.reuses_key and campaign is None:
+        raise ValueError("only a replacement in a campaign may reuse a key")
     spki_sha256 = detail.public_key_sha256
     login_certificate = login_certificate or LoginCertificateData()
     language = supported_language(language)
@@ -168,6 +177,7 @@ def order_place(
             subscriber=subscriber,
             product=product,
             renews=renews,
+            campaign=campaign,
             replaced_order=confirmed,
             contact_person=contact_person,
             certificate_manager=order_manager,

@@ -31,6 +31,7 @@ from certificates import demo_pki, x509_fields
 from certificates.fields import LazyCertificate
 from certificates.models import (
     BlocklistedKey,
+    CampaignCertificate,
     Card,
     Certificate,
     CompromisedKey,
@@ -40,6 +41,7 @@ from certificates.models import (
     IssuingCA,
     Kind,
     Product,
+    ReplacementCampaign,
     RevocationReason,
     RevocationRequest,
 )
@@ -469,3 +471,31 @@ class OutboxMessageFactory(factory.django.DjangoModelFactory):
     topic = "orders.rejection"
     object_id = factory.Sequence(lambda n: n + 1)
     key = factory.LazyAttribute(lambda o: f"{o.topic}:{o.object_id}")
+
+
+class ReplacementCampaignFactory(factory.django.DjangoModelFactory):
+    """An active campaign leaving one CA for a server product, deadline in 60 days."""
+
+    class Meta:
+        model = ReplacementCampaign
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Vervangingscampagne {n}")
+    target_product = factory.SubFactory(ProductFactory)
+    deadline = factory.LazyFunction(lambda: timezone.localdate() + dt.timedelta(days=60))
+    message = "Vervang uw certificaten."
+
+    @factory.post_generation
+    def leaving_cas(self, create: bool, extracted: object, **kwargs: object) -> None:
+        if create:
+            self.leaving_cas.set(extracted if extracted is not None else [IssuingCAFactory()])
+
+
+class CampaignCertificateFactory(factory.django.DjangoModelFactory):
+    """A certificate of a campaign's leaving CA, in that campaign."""
+
+    class Meta:
+        model = CampaignCertificate
+
+    campaign = factory.SubFactory(ReplacementCampaignFactory)
+    certificate = factory.SubFactory(CertificateFactory)

@@ -1,0 +1,137 @@
+"""Replacement campaigns (issue 14, point 4; the Logius replacement-plan seed): which
+certificates a campaign covers, and until when.
+
+- ``campaign_members_refresh`` adds the certificates a campaign covers: of the target
+  product's kind, issued by a CA the campaign leaves, valid, not yet replaced. Run
+  when the campaign is made and by the daily job, so a certificate issued later by a
+  CA being left is covered too. A covered certificate stays a row of its campaign
+  after it was replaced or revoked: the back office's dashboard counts them.
+- ``campaign_for`` is the campaign covering a certificate now ("Moet vervangen worden
+  vóór …"); ``CertificateQuerySet.to_replace`` is its counterpart for lists and
+  counts, and ``certificates.renewal.renewal_window`` says "now" for it.
+- ``replacement_not_after``: "Bij vervanging heeft het nieuwe certificaat dezelfde
+  vervaldatum als het huidige certificaat dat het vervangt"; a certificate that
+  expires before the deadline follows "het reguliere proces" (the seed), so its
+  replacement gets the product's full validity.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.utils import timezone
+
+from certificates.ca import ca_backend
+from certificates.ca.base import CAUnavailable
+from certificates.models import (
+    RENEWAL_ISSUED,
+    CampaignCertificate,
+    Certificate,
+    CertificateQuerySet,
+    IssuingCA,
+    Product,
+    ReplacementCampaign,
+)
+from certificates.x509_fields import fingerprint
+
+
+def campaign_target_ca(product: Product) -> IssuingCA | None:
+    """The issuing CA the certificates of ``product`` come from (its profile's CA), or
+    ``None`` when the CA backend does not know it."""
+    try:
+        certificate = ca_backend().ca_certificate(product.profile.ca_slug)
+    except CAUnavailable:
+        return None
+    return IssuingCA.objects.filter(fingerprint=fingerprint(certificate)).first()
+
+
+def campaign_candidates(
+    campaign: ReplacementCampaign, *, now: dt.datetime | None = None
+) -> CertificateQuerySet:
+    """The certificates ``campaign`` should cover at ``now`` that are not rows yet."""
+    now = now or timezone.now()
+    return (
+        Certificate.objects.filter(
+            kind=campaign.target_product.kind,
+            issuing_ca__in=campaign.leaving_cas.all(),
+            revoked_at__isnull=True,
+            not_after__gt=now,
+        )
+        .exclude(renewals__state=RENEWAL_ISSUED)
+        .exclude(campaign_entries__campaign=campaign)
+    )
+
+
+def campaign_members_refresh(
+    *, campaign: ReplacementCampaign, now: dt.datetime | None = None
+) -> int:
+    """Add the certificates ``campaign`` covers at ``now``; the number added. Safe to
+    run twice or at once (the unique constraint, ``ignore_conflicts``)."""
+    if not campaign.active:
+        return 0
+    ids = list(campaign_candidates(campaign, now=now).values_list("pk", flat=True))
+    with transaction.atomic():
+        CampaignCertificate.objects.bulk_create(
+            [CampaignCertificate(campaign=campaign, certificate_id=pk) for pk in ids],
+            ignore_conflicts=True,
+        )
+    return len(ids)
+
+
+def campaign_create(
+    *,
+    name: str,
+    leaving_cas: Iterable[IssuingCA],
+    target_product: Product,
+    deadline: dt.date,
+    message: str,
+    grace_days: int = 7,
+) -> ReplacementCampaign:
+    """Make a campaign and add the certificates it covers."""
+    with transaction.atomic():
+        campaign = ReplacementCampaign.objects.create(
+            name=name,
+            target_product=target_product,
+            deadline=deadline,
+            message=message,
+            grace_days=grace_days,
+        )
+        campaign.leaving_cas.set(list(leaving_cas))
+        campaign_members_refresh(campaign=campaign)
+    return campaign
+
+
+def campaign_for(
+    certificate: Certificate, *, now: dt.datetime | None = None
+) -> ReplacementCampaign | None:
+    """The active campaign (earliest deadline first) that covers ``certificate`` at
+    ``now``: in the campaign, not revoked, not expired, no issued successor."""
+    now = now or timezone.now()
+    if certificate.revoked_at is not None or certificate.not_after <= now:
+        return None
+    if certificate.renewals.filter(state=RENEWAL_ISSUED).exists():
+        return None
+    return (
+        ReplacementCampaign.objects.filter(active=True, entries__certificate=certificate)
+        .select_related("target_product__profile")
+        .order_by("deadline", "pk")
+        .first()
+    )
+
+
+def deadline_end(campaign: ReplacementCampaign) -> dt.datetime:
+    """The moment ``campaign``'s deadline passes: the end of its deadline day."""
+    return timezone.make_aware(dt.datetime.combine(campaign.deadline, dt.time.max))
+
+
+def replacement_not_after(
+    certificate: Certificate, campaign: ReplacementCampaign
+) -> dt.datetime | None:
+    """The notAfter of ``certificate``'s replacement in ``campaign``: the same expiry
+    date, or ``None`` (the product's own validity) for a certificate that expires
+    before the deadline anyway (the seed's "reguliere proces")."""
+    if certificate.not_after <= deadline_end(campaign):
+        return None
+    return certificate.not_after

@@ -1004,3 +1004,45 @@ class CampaignCertificate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.campaign} — {self.certificate}"
+
+
+class CampaignNotice(models.Model):
+    """One campaign e-mail to one recipient (issue 14, point 4): the first notice
+    (``threshold_days`` 0) or a reminder ``threshold_days`` days before the deadline,
+    listing the recipient's certificates still to be replaced. Never twice for the same
+    campaign, threshold and recipient (the constraint); written by the daily job
+    (``certificates.campaign_jobs``) with the outbox message that sends it once
+    (``sent_at``)."""
+
+    FIRST = 0
+
+    campaign = models.ForeignKey(
+        ReplacementCampaign,
+        on_delete=models.CASCADE,
+        related_name="notices",
+        verbose_name=_("vervangingscampagne"),
+    )
+    recipient = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="+", verbose_name=_("ontvanger")
+    )
+    threshold_days = models.PositiveSmallIntegerField(
+        _("dagen voor de uiterste datum"), help_text=_("0: de eerste aankondiging.")
+    )
+    day = models.DateField(_("dag"))
+    sent_at = models.DateTimeField(_("verzonden op"), null=True, blank=True)
+    certificates = models.ManyToManyField(
+        Certificate, related_name="campaign_notices", verbose_name=_("certificaten")
+    )
+
+    class Meta:
+        verbose_name = _("campagnebericht")
+        verbose_name_plural = _("campagneberichten")
+        ordering = ["day", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "threshold_days", "recipient"], name="campaign_notice_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign} {self.threshold_days} {self.recipient}"

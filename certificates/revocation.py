@@ -15,6 +15,7 @@ of card, so it is decided here, once.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from cryptography import x509
@@ -143,3 +144,40 @@ def revocation_reject(
         )
         outbox_add(REVOCATION_NOTICE, request.pk)
     return request
+
+
+def certificate_revoke_superseded(
+    *, certificate_id: int, replaced_by_id: int, revoked_at: dt.datetime, campaign_id: int
+) -> bool:
+    """Revoke a campaign certificate its issued replacement supersedes (issue 14, point 4;
+    the daily job ``certificates.campaign_jobs``): reason superseded, an audit entry
+    and the ``certificates.ca_revoke`` outbox message (the built-in CA rewrites its
+    CRL), in one transaction. ``False`` when it was revoked already (idempotent)."""
+    with transaction.atomic():
+        certificate = Certificate.objects.select_for_update().get(pk=certificate_id)
+        if certificate.revoked_at is not None:
+            return False
+        certificate_mark_revoked(
+            certificate=certificate, reason=RevocationReason.SUPERSEDED, revoked_at=revoked_at
+        )
+        audit_record(
+            action=Action.REVOCATION_EXECUTED,
+            obj=certificate,
+            label=f"{certificate.common_name or certificate.subject} ({certificate.serial})",
+            state_before="valid",
+            state_after="revoked",
+            details={
+                "reason": RevocationReason.SUPERSEDED.value,
+                "replaced_by": replaced_by_id,
+                "campaign": campaign_id,
+                "automatic": True,
+            },
+        )
+        outbox_add(CA_REVOKE, certificate.pk)
+    logger.info(
+        "Certificate %s revoked (superseded by certificate %s, campaign %s)",
+        certificate.serial,
+        replaced_by_id,
+        campaign_id,
+    )
+    return True

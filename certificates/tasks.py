@@ -11,13 +11,14 @@ delivered once it is back.
 from __future__ import annotations
 
 import logging
+from dataclasses import asdict
 
 from celery import shared_task
 from django.utils import timezone
 
-from certificates import emails, reminders
+from certificates import campaign_jobs, emails, reminders
 from certificates.revocation import certificate_ca_revoke
-from certificates.topics import CA_REVOKE, EXPIRY_DIGEST, REVOCATION_NOTICE
+from certificates.topics import CA_REVOKE, CAMPAIGN_NOTICE, EXPIRY_DIGEST, REVOCATION_NOTICE
 from core.outbox import outbox_handler
 
 logger = logging.getLogger("portal.certificates")
@@ -42,3 +43,14 @@ def expiry_digest_send(digest_id: int) -> None:
 def expiry_reminders_today() -> int:
     """The daily beat task: the expiry reminders due today (certificates.reminders)."""
     return reminders.expiry_reminders_run(day=timezone.localdate())
+
+
+@outbox_handler(CAMPAIGN_NOTICE)
+def campaign_notice_send(notice_id: int) -> None:
+    campaign_jobs.campaign_notice_send(notice_id)
+
+
+@shared_task(name="certificates.tasks.campaigns_run_today")
+def campaigns_run_today() -> dict[str, int]:
+    """The daily beat task: the campaign job for today (certificates.campaign_jobs)."""
+    return asdict(campaign_jobs.campaigns_run(day=timezone.localdate()))

@@ -53,6 +53,18 @@ def envlist(name: str, default: str) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+def envdays(name: str, default: str) -> list[int]:
+    """A comma-separated list of whole numbers of days, e.g. ``30,14,7,1``."""
+    items = envlist(name, default)
+    try:
+        return [int(item) for item in items]
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"{name} must be whole numbers of days separated by commas, e.g. {default!r}, "
+            f"not {os.environ.get(name)!r}"
+        ) from None
+
+
 def envpath(name: str, default: Path | None = None, *, must_exist: bool = True) -> Path | None:
     value = os.environ.get(name)
     if not value:
@@ -230,14 +242,17 @@ CELERY_BEAT_SCHEDULE = {
         "task": "certificates.tasks.expiry_reminders_today",
         "schedule": crontab(hour=6, minute=0),
     },
+    "campaigns-run": {
+        "task": "certificates.tasks.campaigns_run_today",
+        "schedule": crontab(hour=6, minute=15),
+    },
 }
 # Expiry reminders (issue 14): e-mailed this many days before a certificate expires,
 # and once after it expired (certificates.reminders).
-PORTAL_EXPIRY_REMINDER_DAYS = [
-    int(days)
-    for days in os.environ.get("PORTAL_EXPIRY_REMINDER_DAYS", "90,60,30,14,7,3,1").split(",")
-    if days.strip()
-]
+PORTAL_EXPIRY_REMINDER_DAYS = envdays("PORTAL_EXPIRY_REMINDER_DAYS", "90,60,30,14,7,3,1")
+# Replacement campaigns (issue 14): besides the first notice, reminders are e-mailed
+# this many days before a campaign's deadline (certificates.campaign_jobs).
+PORTAL_CAMPAIGN_REMINDER_DAYS = envdays("PORTAL_CAMPAIGN_REMINDER_DAYS", "30,14,7,1")
 # The portal's own address, for links in e-mails.
 PORTAL_SITE_URL = os.environ.get("PORTAL_SITE_URL", "https://localhost").rstrip("/")
 

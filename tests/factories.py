@@ -32,6 +32,7 @@ from certificates.fields import LazyCertificate
 from certificates.models import (
     BlocklistedKey,
     CampaignCertificate,
+    CampaignNotice,
     Card,
     Certificate,
     CompromisedKey,
@@ -499,3 +500,29 @@ class CampaignCertificateFactory(factory.django.DjangoModelFactory):
 
     campaign = factory.SubFactory(ReplacementCampaignFactory)
     certificate = factory.SubFactory(CertificateFactory)
+
+
+class CampaignNoticeFactory(factory.django.DjangoModelFactory):
+    """The first notice of a campaign to one of its certificates' manager, listing it."""
+
+    class Meta:
+        model = CampaignNotice
+        skip_postgeneration_save = True
+
+    campaign = factory.SubFactory(ReplacementCampaignFactory)
+    recipient = factory.SubFactory(PersonFactory, manager=True)
+    threshold_days = CampaignNotice.FIRST
+    day = factory.LazyFunction(timezone.localdate)
+
+    @factory.post_generation
+    def certificates(self, create: bool, extracted: object, **kwargs: object) -> None:
+        if create:
+            self.certificates.set(
+                extracted
+                if extracted is not None
+                else [
+                    CertificateFactory(
+                        certificate_manager=self.recipient, subscriber=self.recipient.subscriber
+                    )
+                ]
+            )

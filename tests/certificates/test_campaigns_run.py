@@ -110,7 +110,8 @@ def test_the_first_notice_goes_once_to_the_contact_persons_and_managers(
     )
     assert to(setup["inactive"]) == []
     (message,) = to(contact)
-    assert message.subject.startswith(f"Vervangingscampagne {campaign.name}")
+    assert message.subject.startswith("Vervang uw certificaten vóór")
+    assert message.subject.endswith(f"({campaign.name})")
     body = message.body
     for certificate in (first, second):
         assert certificate.common_name in body
@@ -161,7 +162,7 @@ def test_reminders_from_creation_to_the_deadline_and_none_once_replaced(
     # The contact person's later reminders list the outstanding certificate only.
     for message in to(contact)[3:]:
         assert second.common_name in message.body and first.common_name not in message.body
-        assert message.subject.startswith("Herinnering vervangingscampagne")
+        assert message.subject.startswith("Herinnering: vervang uw certificaten vóór")
 
 
 def test_a_missed_reminder_is_caught_up_but_one_passed_long_ago_is_not(

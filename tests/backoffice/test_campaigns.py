@@ -143,6 +143,7 @@ def test_a_card_product_is_no_target(client, officer_login):
     response = client.post(f"{CAMPAIGNS}add/", _form(target_product=str(card_product.pk)))
 
     assert response.status_code == 200
+    assert "target_product" in response.context["adminform"].form.errors
     assert not ReplacementCampaign.objects.exists()
 
 

@@ -38,6 +38,8 @@ class Action(models.TextChoices):
     BACKOFFICE_UNLOCKED = "backoffice_unlocked", _("Blokkade van de back office opgeheven")
     PROFILE_ADDED = "profile_added", _("Uitgifteprofiel toegevoegd")
     PROFILE_CHANGED = "profile_changed", _("Uitgifteprofiel gewijzigd")
+    CAMPAIGN_ADDED = "campaign_added", _("Vervangingscampagne aangemaakt")
+    CAMPAIGN_CHANGED = "campaign_changed", _("Vervangingscampagne gewijzigd")
 
 
 class AuditEntry(models.Model):

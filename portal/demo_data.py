@@ -479,6 +479,9 @@ OFFICER_PERMISSIONS = {
         "change_product",
         "add_issuanceprofile",
         "change_issuanceprofile",
+        # Replacement campaigns (issue 14, point 4): made and changed, never deleted.
+        "add_replacementcampaign",
+        "change_replacementcampaign",
     ],
     "audit": ["view_auditentry"],
     # What is still to be sent or made, and why it failed (core/admin.py).

@@ -288,6 +288,7 @@ def test_the_page_speaks_english(client, login_as, campaign, koppeling):
     assert "Reuse the existing key (CSR)" in page
     overview = client.get(reverse("campaign_overview", args=[campaign.pk])).content.decode()
     assert "Replace all certificates" in overview and "To be replaced" in overview
+    assert ">Replace</a>" in overview and ">Replaced</div>" in overview
 
 
 # --- The campaign page ---------------------------------------------------------------------

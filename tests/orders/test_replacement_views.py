@@ -89,7 +89,7 @@ def test_the_page_is_prefilled_from_the_old_certificate(client, login_as, campai
     assert campaign.message in page
     assert "PKIoverheid PRIVATE servercertificaat" in page
     assert "Demo Private Services CA - G1" in page
-    assert koppeling.not_after.strftime("%d-%m-%Y") in page
+    assert timezone.localtime(koppeling.not_after).strftime("%d-%m-%Y") in page
     assert "Bestaande sleutel (CSR) hergebruiken" in page
     # The old certificate's manager is chosen; the reuse of the key is the default.
     assert re.search(rf'<option value="{koppeling.certificate_manager_id}"[^>]*selected', page)

@@ -52,7 +52,7 @@ def documents_create(order_id: int) -> OrderDocuments | None:
         if existing is not None:
             return existing
         order = Order.objects.select_related(
-            "subscriber", "product", "contact_person", "certificate_manager", "renews"
+            "subscriber", "product", "contact_person", "certificate_manager", "renews", "campaign"
         ).get(pk=order_id)
         documents = OrderDocuments.objects.create(
             order=order,

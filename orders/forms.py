@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from certificates.csr import MAX_CSR_BYTES, CheckedCsr, CsrExpectations, CsrRejected, csr_check
-from certificates.models import Card, Kind, Product
+from certificates.models import Card, Certificate, Kind, Product
 from core.forms import PortalForm
 from orders.models import CARRIERS_FOR_KIND, CardOrderDetail, Declaration
 from orders.selectors import certificate_managers, orderable_card_products, orderable_products
@@ -405,3 +405,130 @@ class RenewalStartForm(PortalForm):
             )
         },
     )
+
+
+class ReplacementForm(PortalForm):
+    """The "Vervangen" page of a replacement campaign (issue 14, point 4): one page, everything
+    prefilled from the old certificate. The key is the old one again (the seed's one
+    exception to the key-reuse rule) or a new CSR with the same name; the server
+    declarations; a token so a double submit finds the order it placed."""
+
+    REUSE = "reuse"
+    NEW = "new"
+
+    # The pasted PEM is read or refused by the CSR parser (see CertificateForm).
+    invisible_characters_allowed = ("csr",)
+
+    certificate_manager = ManagerChoiceField(
+        label=_("Certificaatbeheerder"),
+        queryset=Person.objects.none(),
+        empty_label=None,
+        help_text=_(
+            "Bij uitgifte wordt het certificaat naar zijn of haar e-mailadres verzonden met "
+            "een CC naar de Contactpersoon die de aanvraag uitvoert."
+        ),
+    )
+    key = forms.ChoiceField(
+        label=_("Sleutel"),
+        choices=[
+            (REUSE, _("Bestaande sleutel (CSR) hergebruiken")),
+            (NEW, _("Nieuwe CSR")),
+        ],
+        widget=forms.RadioSelect,
+        initial=REUSE,
+    )
+    csr_file = forms.FileField(
+        label=_("CSR-bestand"),
+        required=False,
+        help_text=_("Een .csr- of .pem-bestand van maximaal 16 KiB."),
+    )
+    csr = forms.CharField(
+        label=_("Of plak de CSR (PEM)"),
+        required=False,
+        widget=forms.Textarea(
+            attrs={
+                "rows": 8,
+                "class": "font-monospace",
+                "spellcheck": "false",
+                "placeholder": "-----BEGIN CERTIFICATE REQUEST-----",
+            }
+        ),
+    )
+    token = forms.UUIDField(widget=forms.HiddenInput)
+
+    def __init__(
+        self,
+        *args: Any,
+        subscriber: Subscriber,
+        certificate: Certificate,
+        product: Product,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.subscriber = subscriber
+        self.certificate = certificate
+        self.product = product
+        self.checked_csr: CheckedCsr | None = None
+        managers = certificate_managers(subscriber=subscriber)
+        manager = self.fields["certificate_manager"]
+        assert isinstance(manager, forms.ModelChoiceField)
+        manager.queryset = managers
+        old = certificate.certificate_manager
+        if old is not None and managers.filter(pk=old.pk).exists():
+            manager.initial = old.pk
+        self.declaration_names: list[str] = []
+        for code in SERVER_DECLARATIONS:
+            self.fields[code.value] = forms.BooleanField(
+                label=code.label,
+                required=True,
+                error_messages={"required": _("U moet akkoord gaan met deze verklaring.")},
+            )
+            self.declaration_names.append(code.value)
+
+    def declaration_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.declaration_names]
+
+    def accepted(self) -> list[str]:
+        return [name for name in self.declaration_names if self.cleaned_data.get(name)]
+
+    def _csr_bytes(self) -> bytes | str | None:
+        upload: UploadedFile | None = self.cleaned_data.get("csr_file")
+        text = (self.cleaned_data.get("csr") or "").strip()
+        if upload is not None:
+            if upload.size is not None and upload.size > MAX_CSR_BYTES:
+                self.add_error("csr_file", _("Het bestand is groter dan 16 KiB."))
+                return None
+            data = upload.read(MAX_CSR_BYTES + 1)
+            if not data:
+                self.add_error("csr_file", _("Het bestand is leeg."))
+                return None
+            return data
+        if not text:
+            self.add_error("csr", _("Upload een CSR-bestand of plak de CSR."))
+            return None
+        return text
+
+    def clean(self) -> dict[str, object]:
+        super().clean()
+        data = self.cleaned_data
+        if data.get("key") != self.NEW:
+            return data
+        raw = self._csr_bytes()
+        if raw is None:
+            return data
+        expect = CsrExpectations.for_order(
+            subscriber=self.subscriber,
+            product=self.product,
+            common_name=self.certificate.common_name,
+        )
+        try:
+            self.checked_csr = csr_check(
+                raw, expect=expect, reusable_spki=self.certificate.spki_sha256
+            )
+        except CsrRejected as rejected:
+            field = "csr_file" if data.get("csr_file") is not None else "csr"
+            for message in rejected.messages:
+                self.add_error(field, message)
+            return data
+        data["csr"] = self.checked_csr.pem
+        return data

@@ -52,6 +52,8 @@ def order_xml(order: Order) -> bytes:
     _add(root, "product", order.product.name, code=order.product.code)
     if order.renews is not None:
         _add(root, "renews", serial=order.renews.serial)
+    if order.campaign is not None:
+        _add(root, "campaign", order.campaign.name, id=str(order.campaign.pk))
 
     subscriber = order.subscriber
     element = _add(root, "subscriber")
@@ -105,6 +107,15 @@ def _add_certificate(root: etree._Element, order: Order) -> None:
     if not isinstance(server, ServerOrderDetail):
         return
     csr = server.csr_details
+    if server.reuses_key:
+        # A replacement in a campaign: no CSR, the replaced certificate's key again.
+        element = _add(root, "certificate", reusesKey="true")
+        _add(element, "commonName", server.common_name)
+        sans = _add(element, "subjectAltNames")
+        for san in server.sans:
+            _add(sans, "name", san)
+        _add(element, "spkiSha256", order.spki_sha256)
+        return
     element = _add(root, "certificate")
     _add(element, "commonName", csr.get("common_name", server.common_name))
     sans = _add(element, "subjectAltNames")

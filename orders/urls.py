@@ -1,6 +1,6 @@
 from django.urls import path
 
-from orders import views
+from orders import views, views_replacement
 from orders.wizards import CardOrderWizard, CardRenewalWizard, RenewalWizard, ServerOrderWizard
 
 urlpatterns = [
@@ -16,6 +16,12 @@ urlpatterns = [
         RenewalWizard.as_view(),
         name="renewal_wizard",
     ),
+    path(
+        "servercertificaten/<int:pk>/vervangen/",
+        views_replacement.replacement_new,
+        name="replacement_new",
+    ),
+    path("vervanging/<int:pk>/", views_replacement.campaign_overview, name="campaign_overview"),
     path("passen/<str:kind>/nieuw/", CardOrderWizard.as_view(), name="card_order_new"),
     path(
         "passen/<str:kind>/<int:pk>/verlengen/",

@@ -51,7 +51,9 @@ class OverviewFilterForm(PortalForm):
     renewal = forms.ChoiceField(
         label=_("Verlengen"),
         required=False,
-        choices=[("", _("Alles")), ("due", _("Te verlengen"))],
+        # "Te vervangen" (issue 14, point 4): covered by an active replacement campaign;
+        # one choice field, as those rows are also "Te verlengen" (their window is open).
+        choices=[("", _("Alles")), ("due", _("Te verlengen")), ("replace", _("Te vervangen"))],
     )
     q = forms.CharField(required=False, max_length=253)
     sort = forms.ChoiceField(required=False, widget=forms.HiddenInput)
@@ -88,6 +90,7 @@ class OverviewFilterForm(PortalForm):
             "name_part": (data.get("q") or "").strip(),
             "expires_within": data.get("expires_within"),
             "renewal_due": data.get("renewal") == "due",
+            "to_replace": data.get("renewal") == "replace",
             "sort": data.get("sort") or "expiry",
             "descending": data.get("dir") == "desc",
         }

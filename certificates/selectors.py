@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TypedDict
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, DateField, Exists, OuterRef, Q, QuerySet, Subquery, When
 from django.http import Http404
+from django.utils import timezone
 
 from certificates.models import (
+    RENEWAL_ISSUED,
+    CampaignCertificate,
     Certificate,
     CertificateQuerySet,
     Kind,
@@ -34,6 +38,7 @@ class OverviewFilters(TypedDict):
     name_part: str
     expires_within: int | None
     renewal_due: bool
+    to_replace: bool
     sort: str
     descending: bool
 
@@ -54,6 +59,7 @@ def server_certificates(
     name_part: str = "",
     expires_within: int | None = None,
     renewal_due: bool = False,
+    to_replace: bool = False,
     sort: str = "expiry",
     descending: bool = False,
     requested_by: Person | None = None,
@@ -75,26 +81,65 @@ def server_certificates(
     elif status == Status.REVOKED:
         certificates = certificates.revoked()
     certificates = _expiry_filters(
-        certificates, expires_within=expires_within, renewal_due=renewal_due
+        certificates,
+        expires_within=expires_within,
+        renewal_due=renewal_due,
+        to_replace=to_replace,
     )
     if product:
         certificates = certificates.filter(product__code=product)
     if name_part:
         certificates = certificates.filter(common_name__icontains=name_part)
     order = SERVER_SORTS.get(sort, SERVER_SORTS["expiry"])
-    return certificates.with_status().order_by(f"-{order}" if descending else order, "pk")
+    return with_replace_before(certificates.with_status()).order_by(
+        f"-{order}" if descending else order, "pk"
+    )
 
 
 def _expiry_filters(
-    certificates: CertificateQuerySet, *, expires_within: int | None, renewal_due: bool
+    certificates: CertificateQuerySet,
+    *,
+    expires_within: int | None,
+    renewal_due: bool,
+    to_replace: bool = False,
 ) -> CertificateQuerySet:
-    """ "Verloopt binnen … dagen" and "Te verlengen" (the renewal window is open, see
-    certificates.renewal)."""
+    """ "Verloopt binnen … dagen", "Te verlengen" (the renewal window is open, see
+    certificates.renewal) and "Te vervangen" (covered by an active replacement
+    campaign, see certificates.campaigns)."""
     if expires_within is not None:
         certificates = certificates.expiring_within(expires_within)
     if renewal_due:
         certificates = certificates.in_renewal_window()
+    if to_replace:
+        certificates = certificates.to_replace()
     return certificates
+
+
+def with_replace_before(
+    certificates: CertificateQuerySet, now: dt.datetime | None = None
+) -> CertificateQuerySet:
+    """Annotate ``replace_before``: the earliest deadline of the active campaigns that
+    cover the row ("Moet vervangen worden vóór …"), ``None`` for a row no campaign
+    covers. One subquery in the list's query, no query per row; covered means what
+    ``CertificateQuerySet.to_replace`` (and ``campaigns.campaign_for``) says: not
+    revoked, not expired, no issued successor."""
+    now = now or timezone.now()
+    deadline = (
+        CampaignCertificate.objects.filter(certificate=OuterRef("pk"), campaign__active=True)
+        .order_by("campaign__deadline", "campaign__pk")
+        .values("campaign__deadline")[:1]
+    )
+    successor = Certificate.objects.filter(pk=OuterRef("pk"), renewals__state=RENEWAL_ISSUED)
+    return certificates.annotate(
+        replace_before=Case(
+            When(
+                Q(revoked_at__isnull=True, not_after__gt=now) & ~Exists(successor),
+                then=Subquery(deadline, output_field=DateField()),
+            ),
+            default=None,
+            output_field=DateField(),
+        )
+    )
 
 
 def _for_person(
@@ -142,6 +187,7 @@ def card_certificates(
     name_part: str = "",
     expires_within: int | None = None,
     renewal_due: bool = False,
+    to_replace: bool = False,
     sort: str = "expiry",
     descending: bool = False,
     requested_by: Person | None = None,
@@ -169,7 +215,10 @@ def card_certificates(
     elif status == Status.REVOKED:
         certificates = certificates.revoked()
     certificates = _expiry_filters(
-        certificates, expires_within=expires_within, renewal_due=renewal_due
+        certificates,
+        expires_within=expires_within,
+        renewal_due=renewal_due,
+        to_replace=to_replace,
     )
     if name_part:
         certificates = certificates.filter(
@@ -177,7 +226,7 @@ def card_certificates(
         )
     order = CARD_SORTS.get(sort, CARD_SORTS["expiry"])
     return (
-        certificates.with_status()
+        with_replace_before(certificates.with_status())
         .select_related("card")
         .order_by(f"-{order}" if descending else order, "pk")
     )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from certificates import views
+from certificates import views, views_trust
 
 urlpatterns = [
     path("servercertificaten/", views.server_list, name="server_list"),
@@ -19,6 +19,10 @@ urlpatterns = [
         views.manager_deactivate,
         name="manager_deactivate",
     ),
+    # "Welke certificaten moet ik vertrouwen?" (issue 14, point 5).
+    path("vertrouwen/", views_trust.trust_chains, name="trust_chains"),
+    path("vertrouwen/<int:pk>/ca.pem", views_trust.trust_ca_pem, name="trust_ca_pem"),
+    path("vertrouwen/<int:pk>/keten.pem", views_trust.trust_chain_pem, name="trust_chain_pem"),
     path(
         "certificaten/<int:pk>/download/<str:fmt>/",
         views.certificate_download,

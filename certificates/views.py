@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from certificates import downloads, handover
+from certificates.campaigns import campaign_for
 from certificates.csv_export import stream_csv
 from certificates.forms import (
     CardFilterForm,
@@ -287,6 +288,7 @@ def card_detail(request: PersonRequest, kind: str, pk: int) -> HttpResponse:
             "card": certificate.card,
             "on_card": on_card,
             "kind": kind,
+            "campaign": campaign_for(certificate),
             "pages": pages,
             "open_revocation": open_revocation(certificate),
             "actions": certificate_actions(request.person, certificate),

@@ -9,6 +9,7 @@ from django.utils.http import content_disposition_header, urlencode
 from django.views.decorators.http import require_GET, require_http_methods
 
 from audit.selectors import history_of
+from certificates.campaigns import campaign_for
 from certificates.models import Kind
 from certificates.permissions import RENEW, certificate_actions
 from certificates.selectors import certificate_for_subscriber, open_revocation
@@ -83,6 +84,7 @@ def server_detail(request: PersonRequest, pk: int) -> HttpResponse:
         {
             "certificate": certificate,
             "renewals": renewals_submitted(certificate=certificate),
+            "campaign": campaign_for(certificate),
             "open_revocation": open_revocation(certificate),
             "actions": certificate_actions(request.person, certificate),
         },

@@ -1,6 +1,7 @@
 """Home as a dashboard (issue 14, point 3): per kind the counts of valid certificates,
 those expiring within 30, 60 and 90 days, those whose renewal window is open
-(certificates.renewal) and open orders; each count links to the list that shows exactly
+(certificates.renewal), those a replacement campaign covers (certificates.campaigns)
+and open orders; each count links to the list that shows exactly
 those rows, because it is counted through the same selectors and filters."""
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from certificates.forms import EXPIRY_FILTER_DAYS
-from certificates.models import Certificate, Kind, Status
+from certificates.models import Certificate, Kind, ReplacementCampaign, Status
 from certificates.selectors import card_certificates, server_certificates
 from orders.selectors import orders_for_subscriber
 from organisations.models import Subscriber
@@ -48,16 +49,22 @@ def _certificates(
     *,
     expires_within: int | None = None,
     renewal_due: bool = False,
+    to_replace: bool = False,
 ) -> QuerySet[Certificate]:
     """The valid certificates of a kind as its overview lists them."""
     filters = {
         "status": Status.VALID,
         "expires_within": expires_within,
         "renewal_due": renewal_due,
+        "to_replace": to_replace,
     }
     if kind == Kind.SERVER:
         return server_certificates(subscriber=subscriber, **filters)
     return card_certificates(subscriber=subscriber, kind=Kind(kind), **filters)
+
+
+# The list filter "Te vervangen" (certificates.forms.OverviewFilterForm).
+REPLACE_FILTER = {"status": Status.VALID, "renewal": "replace"}
 
 
 def _list_url(kind: str, params: dict[str, object]) -> str:
@@ -96,6 +103,14 @@ def dashboard_counts(*, subscriber: Subscriber) -> list[KindCounts]:
         )
         counts.append(
             Count(
+                _("Te vervangen"),
+                _certificates(subscriber, kind, to_replace=True).count(),
+                _list_url(kind, REPLACE_FILTER),
+                f"{kind}-replace",
+            )
+        )
+        counts.append(
+            Count(
                 _("Openstaande bestellingen"),
                 orders_for_subscriber(subscriber=subscriber, kind=kind, open_only=True).count(),
                 f"{reverse('order_list')}?{urlencode({'kind': kind, 'open': 1})}",
@@ -104,3 +119,31 @@ def dashboard_counts(*, subscriber: Subscriber) -> list[KindCounts]:
         )
         rows.append(KindCounts(kind, title, counts))
     return rows
+
+
+@dataclass(frozen=True)
+class CampaignBanner:
+    """Home's banner for an active replacement campaign that covers certificates of the
+    subscriber (issue 14, point 4): how many, before when, and where to see them."""
+
+    campaign: ReplacementCampaign
+    number: int
+    list_url: str
+
+
+def campaign_banners(*, subscriber: Subscriber) -> list[CampaignBanner]:
+    """One banner per active campaign covering some of ``subscriber``'s certificates,
+    counted through the list's selector and filter ("Te vervangen")."""
+    banners = []
+    for campaign in ReplacementCampaign.objects.filter(active=True).select_related(
+        "target_product"
+    ):
+        kind = campaign.target_product.kind
+        number = (
+            _certificates(subscriber, kind, to_replace=True)
+            .filter(campaign_entries__campaign=campaign)
+            .count()
+        )
+        if number:
+            banners.append(CampaignBanner(campaign, number, _list_url(kind, REPLACE_FILTER)))
+    return banners

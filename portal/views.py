@@ -10,15 +10,22 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from core.access import not_logged_in_response, person_required
 from organisations.authorisation import PersonRequest
 from organisations.models import Person
-from portal.dashboard import dashboard_counts
+from portal.dashboard import campaign_banners, dashboard_counts
 from portal.middleware import SESSION_DEV_PERSON, log_in_again, log_out
 
 
 @require_GET
 @person_required
 def home(request: PersonRequest) -> HttpResponse:
-    dashboard = dashboard_counts(subscriber=request.person.subscriber)
-    return render(request, "portal/home.html", {"dashboard": dashboard})
+    subscriber = request.person.subscriber
+    return render(
+        request,
+        "portal/home.html",
+        {
+            "dashboard": dashboard_counts(subscriber=subscriber),
+            "campaign_banners": campaign_banners(subscriber=subscriber),
+        },
+    )
 
 
 @require_GET

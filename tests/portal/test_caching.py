@@ -74,6 +74,9 @@ def portal_urls() -> dict[str, list[str]]:
         "seal_verify": [reverse("seal_verify")],
         "csr_assistant": [reverse("csr_assistant")],
         "csr_assistant_cnf": [reverse("csr_assistant_cnf")],
+        "trust_chains": [reverse("trust_chains")],
+        "trust_ca_pem": [reverse("trust_ca_pem", args=[server.issuing_ca_id])],
+        "trust_chain_pem": [reverse("trust_chain_pem", args=[server.issuing_ca_id])],
         "crl": ["/crl/g1-services.crl"],
         "ca_certificate": ["/crl/g1-services.crt"],
     }

@@ -1,0 +1,131 @@
+"""A replacement campaign as joost sees it in Chromium through nginx (issue 14, point 4):
+Home's banner, its link to the filtered list with exactly the covered rows marked, the
+detail page's notice and its "Vervangen" button."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from playwright import sync_api
+
+from tests.e2e.conftest import NginxProxy
+from tests.e2e.test_browser import browser, new_context, watch  # noqa: F401 (fixture)
+from tests.e2e.test_order_browser import in_db_thread
+
+expect = sync_api.expect
+
+# As in test_browser.py: no django_db marker on the browser tests; the first
+# test makes pytest-django create the test database that gunicorn serves.
+pytestmark = pytest.mark.e2e
+
+COVERED = {"digipoort.voorbeeld.nl", "koppeling.voorbeeld.nl"}
+MESSAGE = "Vervang uw G3-certificaten door Private G1-certificaten (e2e)."
+
+
+@pytest.mark.django_db
+def test_the_served_database_has_the_g3_certificates() -> None:
+    from certificates.models import Certificate
+
+    assert (
+        set(
+            Certificate.objects.valid()
+            .filter(issuing_ca__name="Demo Organisatie Services CA - G3")
+            .values_list("common_name", flat=True)
+        )
+        >= COVERED
+    )
+
+
+@pytest.fixture
+def campaign(django_db_blocker) -> Iterator[dt.date]:  # noqa: ANN001
+    """A campaign over the demo G3 CA, committed in the served database; removed after."""
+    deadline = timezone.localdate() + dt.timedelta(days=40)
+
+    def make() -> int:
+        from certificates.campaigns import campaign_create
+        from certificates.models import IssuingCA, Product
+
+        return campaign_create(
+            name="G3 → Private G1 (e2e)",
+            leaving_cas=IssuingCA.objects.filter(name="Demo Organisatie Services CA - G3"),
+            target_product=Product.objects.get(code="pkio-private"),
+            deadline=deadline,
+            message=MESSAGE,
+        ).pk
+
+    pk = in_db_thread(django_db_blocker, make)
+    try:
+        yield deadline
+    finally:
+
+        def remove() -> None:
+            from certificates.models import ReplacementCampaign
+
+            ReplacementCampaign.objects.filter(pk=pk).delete()
+
+        in_db_thread(django_db_blocker, remove)
+
+
+def _replacement_view_exists() -> bool:
+    """Whether the replacement helper's ``replacement_new`` is in this tree yet."""
+    try:
+        reverse("replacement_new", args=[1])
+    except NoReverseMatch:
+        return False
+    return True
+
+
+def test_joost_follows_the_banner_to_the_marked_rows_and_replaces_one(
+    browser,  # noqa: F811
+    nginx_proxy: NginxProxy,
+    pki_dir: Path,
+    campaign: dt.date,
+) -> None:
+    deadline = f"{campaign:%d-%m-%Y}"
+    context = new_context(browser, nginx_proxy, pki_dir, "joost")
+    try:
+        page = context.new_page()
+        problems = watch(page)
+        page.goto(nginx_proxy.base_url + "/")
+        banner = page.get_by_test_id("campaign-banner")
+        expect(banner).to_have_count(1)
+        expect(banner).to_contain_text(f"2 certificaten moeten worden vervangen vóór {deadline}")
+        expect(banner).to_contain_text(MESSAGE)
+        expect(page.get_by_test_id("server-replace")).to_contain_text("2")
+
+        page.get_by_test_id("campaign-banner-list").click()
+        expect(page).to_have_url(re.compile(r"/servercertificaten/\?status=valid&renewal=replace$"))
+        rows = page.get_by_test_id("certificate-table").locator("tbody tr[data-href]")
+        expect(rows).to_have_count(2)
+        names = {rows.nth(i).locator("td").nth(2).inner_text().strip() for i in range(2)}
+        assert names == COVERED
+        marks = page.get_by_test_id("replace-mark")
+        expect(marks).to_have_count(2)
+        for i in range(2):
+            expect(marks.nth(i)).to_have_text(f"Moet vervangen worden vóór {deadline}")
+
+        rows.first.locator("td").nth(2).click()
+        expect(page).to_have_url(re.compile(r"/servercertificaten/\d+/$"))
+        notice = page.get_by_test_id("campaign-notice")
+        expect(notice).to_contain_text(MESSAGE)
+        expect(notice).to_contain_text(f"Moet vervangen worden vóór {deadline}")
+        expect(page.get_by_test_id("renew")).to_be_visible()
+        replace = page.get_by_test_id("replace")
+        if _replacement_view_exists():
+            with page.expect_navigation() as navigation:
+                replace.click()
+            response = navigation.value
+            assert response is not None and response.status < 500
+            expect(page).to_have_url(re.compile(r"/vervangen/$"))
+        else:
+            # Before the merge with the replacement view: no button to a missing page.
+            expect(replace).to_have_count(0)
+        assert problems == []
+    finally:
+        context.close()

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 # Replacement campaigns and their dashboard (issue 14, point 4) register themselves.
-from certificates import admin_campaigns  # noqa: F401
+from certificates import admin_campaigns, admin_reminders  # noqa: F401
 from certificates.issuance_profiles import issuance_profile_save
 from certificates.models import (
     REVOCATION_REQUEST_LIFECYCLE,

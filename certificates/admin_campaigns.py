@@ -34,6 +34,7 @@ from certificates.campaigns import (
 )
 from certificates.csv_export import stream_csv
 from certificates.models import Kind, Product, ReplacementCampaign
+from core.forms import PortalModelForm
 
 
 class TargetProductField(forms.ModelChoiceField):
@@ -47,7 +48,7 @@ class TargetProductField(forms.ModelChoiceField):
         }
 
 
-class ReplacementCampaignForm(forms.ModelForm):
+class ReplacementCampaignForm(PortalModelForm):
     target_product = TargetProductField(
         queryset=Product.objects.filter(kind=Kind.SERVER, active=True).order_by("name"),
         label=_("nieuw product"),

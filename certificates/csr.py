@@ -109,12 +109,12 @@ import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from warnings import catch_warnings, simplefilter
 
 import asn1crypto.csr
 import idna
-from badkeys.checks import checkcsr
+from badkeys.checks import checkcrt, checkcsr
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
@@ -617,6 +617,7 @@ def _check_key(
     key_hash: str,
     expect: CsrExpectations,
     reusable: str | None,
+    badkeys_check: Callable[..., dict[str, Any]] = checkcsr,
 ) -> list[str]:
     messages: list[str] = []
     if algorithm == _RSASSA_PSS:
@@ -671,7 +672,7 @@ def _check_key(
 
     if isinstance(key, rsa.RSAPublicKey):
         # The findings can hold the recovered primes: only their names are used.
-        findings = checkcsr(pem, checks=BADKEYS_CHECKS).get("results", {})
+        findings = badkeys_check(pem, checks=BADKEYS_CHECKS).get("results", {})
         for check in BADKEYS_CHECKS:
             if check in findings:
                 messages.append(
@@ -708,6 +709,24 @@ def _check_key(
             )
         )
     return messages
+
+
+def reused_key_check(certificate: x509.Certificate, *, expect: CsrExpectations) -> list[str]:
+    """Rule 3 on the key of ``certificate`` that a replacement in a campaign certifies
+    again (the replacement-plan seed allows reusing the CSR): size, type, badkeys and
+    the compromised-key lists as for a CSR, exempt only from the reuse rule for that
+    very key. The messages, in Dutch; none when the key still passes."""
+    key = certificate.public_key()
+    key_hash = spki_sha256(key)
+    return _check_key(
+        key,
+        algorithm=certificate.public_key_algorithm_oid,
+        pem=certificate.public_bytes(Encoding.PEM).decode("ascii"),
+        key_hash=key_hash,
+        expect=expect,
+        reusable=key_hash,
+        badkeys_check=checkcrt,
+    )
 
 
 def _badkeys_hash(key: object) -> str | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.forms.forms import DeclarativeFieldsMetaclass
+from django.forms.models import ModelFormMetaclass
 
 from core.text import (
     InvisibleCharactersValidator,
@@ -39,4 +40,22 @@ class PortalForm(forms.Form, metaclass=PortalFormMetaclass):
 
     # Fields that are not text a person reads back (pasted machine data such as a PEM CSR,
     # checked by its own parser); each one says why.
+    invisible_characters_allowed: tuple[str, ...] = ()
+
+
+class PortalModelFormMetaclass(ModelFormMetaclass):
+    def __new__(mcs, name: str, bases: tuple[type, ...], attrs: dict[str, object]) -> type:  # noqa: N804
+        new_class = super().__new__(mcs, name, bases, attrs)
+        guard_text_fields(
+            new_class.base_fields,
+            exempt=getattr(new_class, "invisible_characters_allowed", ()),
+        )
+        return new_class
+
+
+class PortalModelForm(forms.ModelForm, metaclass=PortalModelFormMetaclass):
+    """``PortalForm`` for a form over a model that an officer fills in in the back office
+    (a replacement campaign's name and message): the same check on its text fields,
+    the model's own fields included."""
+
     invisible_characters_allowed: tuple[str, ...] = ()

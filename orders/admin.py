@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from audit.selectors import history_of
-from certificates.csr import CsrExpectations, CsrRejected, csr_check
+from certificates.csr import CsrExpectations, CsrRejected, csr_check, reused_key_check
 from core.admin_workqueue import WorkQueueAdmin, WorkQueueStateFilter, waiting_time
 from orders.models import ORDER_LIFECYCLE, Order, OrderDocuments, ServerOrderDetail
 from orders.validation import TransitionNotAllowed, order_approve, order_reject, order_take
@@ -39,6 +39,17 @@ def order_checks(order: Order) -> list[str]:
     server = order.detail
     if not isinstance(server, ServerOrderDetail):
         return []
+    if server.reuses_key and order.renews is not None:
+        # A replacement certifying the old certificate's key again: the key rules only.
+        return [
+            str(message)
+            for message in reused_key_check(
+                order.renews.der.loaded,
+                expect=CsrExpectations.for_order(
+                    subscriber=order.subscriber, product=order.product
+                ),
+            )
+        ]
     try:
         csr_check(
             server.csr_pem,

@@ -3,14 +3,18 @@ decisions "in behandeling nemen", "goedkeuren en uitgeven" and "afkeuren"."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 
 import pytest
 from django.core import mail
 from django.utils import timezone
 
-from certificates.models import Certificate, CompromisedKey
-from orders.models import Order
+from certificates.campaigns import campaign_create
+from certificates.models import Certificate, CompromisedKey, IssuingCA, Product
+from orders.models import Declaration, Order
+from orders.replacement import replacement_place
+from organisations.models import Person
 from tests.orders.placing import place_order
 
 pytestmark = pytest.mark.django_db
@@ -295,3 +299,39 @@ def test_approving_twice_yields_one_certificate_and_a_message(
     assert _messages(again) == [expected]
     assert _messages(from_list) == [expected]
     assert len([m for m in mail.outbox if "uitgegeven" in m.subject]) == 1
+
+
+def _reused_key_replacement() -> Order:
+    campaign = campaign_create(
+        name="G3 → Private G1",
+        leaving_cas=IssuingCA.objects.filter(name="Demo Organisatie Services CA - G3"),
+        target_product=Product.objects.get(code="pkio-private"),
+        deadline=timezone.localdate() + timedelta(days=60),
+        message="Vervang uw G3-certificaten.",
+    )
+    return replacement_place(
+        campaign=campaign,
+        certificate=Certificate.objects.get(common_name="koppeling.voorbeeld.nl"),
+        contact_person=Person.objects.get(email="joost@voorbeeld.nl"),
+        token=uuid.uuid4(),
+        declarations=[d.value for d in Declaration],
+    )
+
+
+def test_a_replacement_reusing_its_key_passes_the_key_checks(client, officer):
+    order = _reused_key_replacement()
+
+    page = client.get(_url(order)).content.decode()
+
+    assert "Alle controles geslaagd." in page
+    assert "Het bestand is leeg" not in page
+
+
+def test_a_reused_key_that_was_reported_compromised_is_shown(client, officer):
+    order = _reused_key_replacement()
+    CompromisedKey.objects.create(spki_sha256=order.spki_sha256, reason="gelekt")
+
+    page = client.get(_url(order)).content.decode()
+
+    assert "Alle controles geslaagd." not in page
+    assert "lijst van gecompromitteerde sleutels" in page

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 
 from certificates.forms import RevocationRequestForm
 from core.admin_workqueue import NoteForm
-from core.forms import PortalForm
+from core.forms import PortalForm, PortalModelForm
 from core.text import (
     InvisibleCharactersValidator,
     reject_invisible_characters,
@@ -31,9 +31,11 @@ PROJECT_PACKAGES = [
     "registration",
     "sealing",
 ]
-# (form, field) that may hold anything: the pasted PEM CSR (see orders/forms.py).
+# (form, field) that may hold anything: the pasted PEM CSR (see orders/forms.py), also in
+# the replacement form.
 EXEMPT = {
     ("orders.forms.CertificateForm", "csr"),
+    ("orders.forms.ReplacementForm", "csr"),
     ("portal.backoffice_login.BackOfficeLoginForm", "password"),
 }
 
@@ -192,7 +194,9 @@ def test_every_text_field_of_every_form_of_the_portal_refuses_them():
     unguarded, exempt = [], set()
     for cls in form_classes:
         name = f"{cls.__module__}.{cls.__qualname__}"
-        assert issubclass(cls, PortalForm), f"{name} does not derive from core.forms.PortalForm"
+        assert issubclass(cls, (PortalForm, PortalModelForm)), (
+            f"{name} does not derive from core.forms.PortalForm (or PortalModelForm)"
+        )
         for field_name, field in cls.base_fields.items():
             if not isinstance(field, forms.CharField):
                 continue

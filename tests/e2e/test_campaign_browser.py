@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from playwright import sync_api
 
@@ -72,15 +71,6 @@ def campaign(django_db_blocker) -> Iterator[dt.date]:  # noqa: ANN001
         in_db_thread(django_db_blocker, remove)
 
 
-def _replacement_view_exists() -> bool:
-    """Whether the replacement helper's ``replacement_new`` is in this tree yet."""
-    try:
-        reverse("replacement_new", args=[1])
-    except NoReverseMatch:
-        return False
-    return True
-
-
 def test_joost_follows_the_banner_to_the_marked_rows_and_replaces_one(
     browser,  # noqa: F811
     nginx_proxy: NginxProxy,
@@ -110,22 +100,27 @@ def test_joost_follows_the_banner_to_the_marked_rows_and_replaces_one(
         for i in range(2):
             expect(marks.nth(i)).to_have_text(f"Moet vervangen worden vóór {deadline}")
 
+        chosen = rows.first.locator("td").nth(2).inner_text().strip()
         rows.first.locator("td").nth(2).click()
         expect(page).to_have_url(re.compile(r"/servercertificaten/\d+/$"))
         notice = page.get_by_test_id("campaign-notice")
         expect(notice).to_contain_text(MESSAGE)
         expect(notice).to_contain_text(f"Moet vervangen worden vóór {deadline}")
         expect(page.get_by_test_id("renew")).to_be_visible()
-        replace = page.get_by_test_id("replace")
-        if _replacement_view_exists():
-            with page.expect_navigation() as navigation:
-                replace.click()
-            response = navigation.value
-            assert response is not None and response.status < 500
-            expect(page).to_have_url(re.compile(r"/vervangen/$"))
-        else:
-            # Before the merge with the replacement view: no button to a missing page.
-            expect(replace).to_have_count(0)
+        with page.expect_navigation() as navigation:
+            page.get_by_test_id("replace").click()
+        response = navigation.value
+        assert response is not None and response.status == 200
+        expect(page).to_have_url(re.compile(r"/servercertificaten/\d+/vervangen/$"))
+        # The replacement form, prefilled from the certificate: its name, the new
+        # product from the G1 CA, the same expiry date, and the old key offered again.
+        expect(page.get_by_test_id("replacement-cn")).to_have_text(chosen)
+        expect(page.get_by_test_id("replacement-ca")).to_have_text("Demo Private Services CA - G1")
+        expect(page.get_by_test_id("replacement-not-after")).to_contain_text(
+            "gelijk aan het huidige certificaat"
+        )
+        expect(page.get_by_test_id("campaign-message")).to_contain_text(MESSAGE)
+        expect(page.get_by_test_id("place-replacement")).to_be_visible()
         assert problems == []
     finally:
         context.close()

@@ -9,10 +9,12 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.urls import get_resolver, reverse
 
-from certificates.models import Certificate, Kind
+from certificates.campaigns import campaign_members_refresh
+from certificates.models import Certificate, IssuingCA, Kind, Product
 from orders.documents import documents_create as order_documents_create
 from organisations.models import Person
 from registration.documents import documents_create as change_documents_create
+from tests.factories import ReplacementCampaignFactory
 from tests.orders.placing import place_order
 from tests.registration.submitting import address_change, submit_change
 
@@ -32,6 +34,12 @@ def portal_urls() -> dict[str, list[str]]:
     order_documents_create(order.pk)
     change = submit_change(address_change())
     change_documents_create(change.pk)
+    campaign = ReplacementCampaignFactory(
+        leaving_cas=[IssuingCA.objects.get(name="Demo Organisatie Services CA - G3")],
+        target_product=Product.objects.get(code="pkio-private"),
+    )
+    campaign_members_refresh(campaign=campaign)
+    covered = Certificate.objects.get(common_name="koppeling.voorbeeld.nl")
     return {
         "home": ["/"],
         "not_logged_in": [reverse("not_logged_in")],
@@ -74,6 +82,8 @@ def portal_urls() -> dict[str, list[str]]:
         "seal_verify": [reverse("seal_verify")],
         "csr_assistant": [reverse("csr_assistant")],
         "csr_assistant_cnf": [reverse("csr_assistant_cnf")],
+        "replacement_new": [reverse("replacement_new", args=[covered.pk])],
+        "campaign_overview": [reverse("campaign_overview", args=[campaign.pk])],
         "trust_chains": [reverse("trust_chains")],
         "trust_ca_pem": [reverse("trust_ca_pem", args=[server.issuing_ca_id])],
         "trust_chain_pem": [reverse("trust_chain_pem", args=[server.issuing_ca_id])],

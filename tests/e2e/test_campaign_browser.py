@@ -124,3 +124,43 @@ def test_joost_follows_the_banner_to_the_marked_rows_and_replaces_one(
         assert problems == []
     finally:
         context.close()
+
+
+PHONE = {"width": 390, "height": 844}
+
+
+def test_on_a_phone_the_campaign_pages_fit(
+    browser,  # noqa: F811
+    nginx_proxy: NginxProxy,
+    pki_dir: Path,
+    campaign: dt.date,
+) -> None:
+    """Home's banner, the campaign page, a "Vervangen" page and the trust page at 390 px:
+    no sideways scrolling, no CSP or console errors."""
+    context = new_context(browser, nginx_proxy, pki_dir, "joost")
+    try:
+        page = context.new_page()
+        page.set_viewport_size(PHONE)
+        problems = watch(page)
+
+        def fits(what: str) -> None:
+            width = page.evaluate("document.documentElement.scrollWidth")
+            assert width <= PHONE["width"], (what, width)
+
+        page.goto(nginx_proxy.base_url + "/")
+        expect(page.get_by_test_id("campaign-banner")).to_be_visible()
+        fits("home")
+        page.get_by_test_id("campaign-banner-campaign").click()
+        expect(page).to_have_url(re.compile(r"/vervanging/\d+/$"))
+        expect(page.get_by_test_id("count-affected")).to_have_text("2")
+        fits("campaign page")
+        page.get_by_test_id("replace-one").first.click()
+        expect(page).to_have_url(re.compile(r"/vervangen/$"))
+        expect(page.get_by_test_id("place-replacement")).to_be_visible()
+        fits("replacement page")
+        page.goto(nginx_proxy.base_url + "/vertrouwen/")
+        expect(page.get_by_text("Demo Private Services CA - G1").first).to_be_visible()
+        fits("trust page")
+        assert problems == []
+    finally:
+        context.close()

@@ -97,8 +97,11 @@ format: install
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+# One table of figures against floors measured in the same run (bench/README.md), on a
+# throw-away PostgreSQL database: BENCH_DATABASE_URL (or DATABASE_URL) names the server.
+BENCH_ARGS ?=
 bench: install
-	$(PY) -m bench
+	$(PY) -m bench $(BENCH_ARGS)
 
 messages: install
 	$(PY) manage.py makemessages --locale en --no-obsolete --no-location \

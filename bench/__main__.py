@@ -388,6 +388,9 @@ def document_rows() -> list[Row]:
 def nginx_rows(url: str, pki: Path, clients: int, seconds: float) -> list[Row]:
     from bench.load import load, served
 
+    if shutil.which("nginx") is None and not Path("/usr/sbin/nginx").exists():
+        print("nginx is not installed (make system-deps): no nginx rows.\n")
+        return []
     with served(url, pki) as port:
         load(port, pki, "/servercertificaten/", clients=clients, seconds=2)  # warm
         bare = load(port, pki, "/bench/floor/", clients=clients, seconds=seconds)

@@ -27,7 +27,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connections
+from django.db import connections, transaction
 from django.db.models import (
     Case,
     CharField,
@@ -136,10 +136,17 @@ def joined_list_cell(field: str) -> Expression:
 
 
 def _copy(queryset: QuerySet[Any, Any]) -> Iterator[bytes]:
-    """The rows as PostgreSQL's CSV, each row ended with CRLF."""
+    """The rows as PostgreSQL's CSV, each row ended with CRLF.
+
+    COPY is planned for the whole result, so with a subscriber's rows being a large
+    share of the table the planner sorts them all before the first row; an index in
+    the list's order (subscriber, kind, not_after, id) returns them about as fast and
+    starts at once, so sorting is discouraged for this one statement.
+    """
     sql, params = queryset.query.sql_with_params()
-    with connections[queryset.db].cursor() as cursor:
-        copy_sql = f"COPY ({sql}) TO STDOUT WITH (FORMAT csv, DELIMITER '{DELIMITER}')"
+    copy_sql = f"COPY ({sql}) TO STDOUT WITH (FORMAT csv, DELIMITER '{DELIMITER}')"
+    with transaction.atomic(using=queryset.db), connections[queryset.db].cursor() as cursor:
+        cursor.execute("SET LOCAL enable_sort = off")
         with cursor.cursor.copy(copy_sql, params) as copy:
             for row in copy:
                 yield bytes(row[:-1]) + b"\r\n"

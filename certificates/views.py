@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
-from certificates import downloads, handover
+from certificates import csv_export, downloads, handover
 from certificates.campaigns import campaign_for
 from certificates.csv_export import stream_csv
 from certificates.forms import (
@@ -397,30 +397,13 @@ def _full_name(given: str | None, surname: str | None) -> str:
 @require_GET
 @action_required(Action.EXPORT)
 def server_csv(request: PersonRequest) -> StreamingHttpResponse:
-    """Exactly the filtered list of the overview, every page, streamed."""
+    """Exactly the filtered list of the overview, every page, streamed (PostgreSQL
+    writes the rows: csv_export.CopyRows)."""
     filters = ServerCertificateFilterForm(request.GET or None).filters()
     subscriber = request.person.subscriber
     report = person_report(subscriber=subscriber, params=request.GET)
     status_labels = dict(Status.choices)
-    rows = (
-        server_certificates(subscriber=subscriber, **filters, **_report_filters(report))
-        .values_list(
-            "product__short_name",
-            "status_code",
-            "common_name",
-            "sans",
-            "not_before",
-            "not_after",
-            "serial",
-            "issuing_ca__name",
-            "certificate_manager__manager_number",
-            "certificate_manager__given_name",
-            "certificate_manager__surname",
-            "requested_by__given_name",
-            "requested_by__surname",
-        )
-        .iterator(chunk_size=2000)
-    )
+    certificates = server_certificates(subscriber=subscriber, **filters, **_report_filters(report))
     header = [
         _("Certificate Type"),
         _("Status"),
@@ -434,36 +417,72 @@ def server_csv(request: PersonRequest) -> StreamingHttpResponse:
         _("Certificaatbeheerder"),
         _("Contactpersoon"),
     ]
-    body = (
-        [
-            product,
-            status_labels[status],
-            cn,
-            " ".join(sans or []),
-            _iso(not_before),
-            _iso(not_after),
-            serial,
-            ca,
-            manager_number or "",
-            _full_name(m_given, m_surname),
-            _full_name(r_given, r_surname),
-        ]
-        for (
-            product,
-            status,
-            cn,
-            sans,
-            not_before,
-            not_after,
-            serial,
-            ca,
-            manager_number,
-            m_given,
-            m_surname,
-            r_given,
-            r_surname,
-        ) in rows
-    )
+    body: Iterable[list[object]] | csv_export.CopyRows
+    if csv_export.copy_possible(certificates):
+        body = csv_export.copy_rows(
+            certificates,
+            [
+                csv_export.cell("product__short_name"),
+                csv_export.cell(csv_export.label("status_code", status_labels)),
+                csv_export.cell("common_name"),
+                csv_export.joined_list_cell("sans"),
+                csv_export.date_cell("not_before"),
+                csv_export.date_cell("not_after"),
+                csv_export.cell("serial"),
+                csv_export.cell("issuing_ca__name"),
+                csv_export.cell("certificate_manager__manager_number"),
+                csv_export.name_cell(
+                    "certificate_manager__given_name", "certificate_manager__surname"
+                ),
+                csv_export.name_cell("requested_by__given_name", "requested_by__surname"),
+            ],
+        )
+    else:
+        rows = certificates.values_list(
+            "product__short_name",
+            "status_code",
+            "common_name",
+            "sans",
+            "not_before",
+            "not_after",
+            "serial",
+            "issuing_ca__name",
+            "certificate_manager__manager_number",
+            "certificate_manager__given_name",
+            "certificate_manager__surname",
+            "requested_by__given_name",
+            "requested_by__surname",
+        ).iterator(chunk_size=2000)
+        body = (
+            [
+                product,
+                status_labels[status],
+                cn,
+                " ".join(sans or []),
+                _iso(not_before),
+                _iso(not_after),
+                serial,
+                ca,
+                manager_number or "",
+                _full_name(m_given, m_surname),
+                _full_name(r_given, r_surname),
+            ]
+            for (
+                product,
+                status,
+                cn,
+                sans,
+                not_before,
+                not_after,
+                serial,
+                ca,
+                manager_number,
+                m_given,
+                m_surname,
+                r_given,
+                r_surname,
+            ) in rows
+        )
     return _csv_response(header=header, body=body, name="servercertificaten", subscriber=subscriber)
 
 
@@ -477,21 +496,6 @@ def card_csv(request: PersonRequest, kind: str) -> StreamingHttpResponse:
     status_labels = dict(Status.choices)
     kind_labels = dict(Kind.choices)
     carrier_labels = dict(Card.Carrier.choices)
-    rows = certificates.values_list(
-        "card__kind",
-        "card__carrier",
-        "card__activation",
-        "status_code",
-        "card__holder_name",
-        "card__email",
-        "not_before",
-        "not_after",
-        "card__number",
-        "serial",
-        "issuing_ca__name",
-        "requested_by__given_name",
-        "requested_by__surname",
-    ).iterator(chunk_size=2000)
     header = [
         _("Pastype"),
         _("Product"),
@@ -505,36 +509,76 @@ def card_csv(request: PersonRequest, kind: str) -> StreamingHttpResponse:
         _("Uitgevende CA"),
         _("Contactpersoon"),
     ]
-    body = (
-        [
-            kind_labels[card_kind],
-            f"{carrier_labels[carrier]} ({activation})" if activation else carrier_labels[carrier],
-            status_labels[status],
-            holder,
-            email,
-            _iso(not_before),
-            _iso(not_after),
-            number,
-            serial,
-            ca,
-            _full_name(r_given, r_surname),
-        ]
-        for (
-            card_kind,
-            carrier,
-            activation,
-            status,
-            holder,
-            email,
-            not_before,
-            not_after,
-            number,
-            serial,
-            ca,
-            r_given,
-            r_surname,
-        ) in rows
-    )
+    body: Iterable[list[object]] | csv_export.CopyRows
+    if csv_export.copy_possible(certificates):
+        body = csv_export.copy_rows(
+            certificates,
+            [
+                csv_export.cell(csv_export.label("card__kind", kind_labels)),
+                csv_export.cell(
+                    csv_export.with_detail(
+                        csv_export.label("card__carrier", carrier_labels), "card__activation"
+                    )
+                ),
+                csv_export.cell(csv_export.label("status_code", status_labels)),
+                csv_export.cell("card__holder_name"),
+                csv_export.cell("card__email"),
+                csv_export.date_cell("not_before"),
+                csv_export.date_cell("not_after"),
+                csv_export.cell("card__number"),
+                csv_export.cell("serial"),
+                csv_export.cell("issuing_ca__name"),
+                csv_export.name_cell("requested_by__given_name", "requested_by__surname"),
+            ],
+        )
+    else:
+        rows = certificates.values_list(
+            "card__kind",
+            "card__carrier",
+            "card__activation",
+            "status_code",
+            "card__holder_name",
+            "card__email",
+            "not_before",
+            "not_after",
+            "card__number",
+            "serial",
+            "issuing_ca__name",
+            "requested_by__given_name",
+            "requested_by__surname",
+        ).iterator(chunk_size=2000)
+        body = (
+            [
+                kind_labels[card_kind],
+                f"{carrier_labels[carrier]} ({activation})"
+                if activation
+                else carrier_labels[carrier],
+                status_labels[status],
+                holder,
+                email,
+                _iso(not_before),
+                _iso(not_after),
+                number,
+                serial,
+                ca,
+                _full_name(r_given, r_surname),
+            ]
+            for (
+                card_kind,
+                carrier,
+                activation,
+                status,
+                holder,
+                email,
+                not_before,
+                not_after,
+                number,
+                serial,
+                ca,
+                r_given,
+                r_surname,
+            ) in rows
+        )
     return _csv_response(
         header=header, body=body, name=pages.csv_name, subscriber=request.person.subscriber
     )

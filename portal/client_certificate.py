@@ -9,7 +9,9 @@ authentication certificate and revocation by the portal's own records.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
+import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +26,8 @@ from cryptography.x509.verification import (
     VerificationError,
 )
 from django.conf import settings
+from django.core.cache import cache
+from django.db.models import QuerySet
 
 from certificates.models import Certificate
 from certificates.x509_fields import fingerprint, serial_hex
@@ -32,6 +36,10 @@ from core.access import Failure
 logger = logging.getLogger("portal.auth")
 
 MAX_HEADER_LENGTH = 16 * 1024
+# How long a verified chain stays in the cache at most. Its key changes with the
+# certificate, the trust bundle and every CRL file, so this only bounds memory.
+VERDICT_SECONDS = 3600
+CRL_SUFFIXES = {".crl", ".pem", ".der"}
 
 
 class CertificateRejected(Exception):
@@ -48,7 +56,7 @@ class TrustAnchors:
 
 
 _anchor_lock = threading.Lock()
-_anchor_cache: dict[tuple[str, float], TrustAnchors] = {}
+_anchor_cache: dict[tuple[str, str], TrustAnchors] = {}
 
 
 def _is_self_signed(certificate: x509.Certificate) -> bool:
@@ -61,12 +69,49 @@ def _is_self_signed(certificate: x509.Certificate) -> bool:
     return True
 
 
+def clock() -> dt.datetime:
+    """The current time for the login check (tests move it)."""
+    return dt.datetime.now(dt.UTC)
+
+
+def _stamp(stat: os.stat_result) -> str:
+    # A replaced file (os.replace, as the built-in CA writes its CRL) has a new
+    # inode and ctime; a file rewritten in place a new size or mtime.
+    return f"{stat.st_ino}:{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ctime_ns}"
+
+
+def trust_version(bundle: Path | None = None) -> str:
+    """Changes whenever the trust bundle file does: a cheap stat, read on every request."""
+    bundle = bundle or settings.PORTAL_TRUST_BUNDLE
+    if bundle is None:
+        return "-"
+    return f"{bundle}|{_stamp(bundle.stat())}"
+
+
+def crl_version(directory: Path | None = None) -> str:
+    """Changes whenever a CRL file in PORTAL_CRL_DIR is added, removed, replaced or
+    rewritten: one directory listing and a stat per file, read on every request."""
+    directory = directory or settings.PORTAL_CRL_DIR
+    if directory is None:
+        return "-"
+    try:
+        with os.scandir(directory) as entries:
+            stamps = sorted(
+                f"{entry.name}:{_stamp(entry.stat())}"
+                for entry in entries
+                if Path(entry.name).suffix.lower() in CRL_SUFFIXES
+            )
+    except (FileNotFoundError, NotADirectoryError):
+        return "-"
+    return f"{directory}|{'|'.join(stamps)}"
+
+
 def trust_anchors(bundle: Path | None = None) -> TrustAnchors:
     """The trust bundle split into roots and intermediates; cached until the file changes."""
     bundle = bundle or settings.PORTAL_TRUST_BUNDLE
     if bundle is None:
         return TrustAnchors((), ())
-    key = (str(bundle), bundle.stat().st_mtime)
+    key = (str(bundle), trust_version(bundle))
     with _anchor_lock:
         if key not in _anchor_cache:
             certificates = x509.load_pem_x509_certificates(bundle.read_bytes())
@@ -92,10 +137,10 @@ def read_forwarded(value: str) -> x509.Certificate:
     return certificates[0]
 
 
-def _verified_issuer(
+def _verified_chain(
     certificate: x509.Certificate, anchors: TrustAnchors, at: dt.datetime
-) -> x509.Certificate:
-    """Verify the chain (signatures, CA constraints) and return the issuing CA."""
+) -> list[x509.Certificate]:
+    """Verify the chain (signatures, CA constraints): the leaf first, the root last."""
     if not anchors.roots:
         raise CertificateRejected(Failure.UNTRUSTED, "no trust anchors configured")
     verifier = (
@@ -115,7 +160,7 @@ def _verified_issuer(
         verified = verifier.verify(certificate, list(anchors.intermediates))
     except VerificationError as exc:
         raise CertificateRejected(Failure.UNTRUSTED, str(exc)) from None
-    return verified.chain[1] if len(verified.chain) > 1 else verified.chain[0]
+    return list(verified.chain)
 
 
 def _check_usage(certificate: x509.Certificate) -> None:
@@ -141,13 +186,13 @@ def _check_usage(certificate: x509.Certificate) -> None:
 
 
 _crl_lock = threading.Lock()
-_crl_cache: dict[str, tuple[float, list[x509.CertificateRevocationList]]] = {}
+_crl_cache: dict[str, tuple[str, list[x509.CertificateRevocationList]]] = {}
 
 
 def _load_crls(directory: Path) -> list[x509.CertificateRevocationList]:
     crls = []
     for path in sorted(directory.glob("*")):
-        if path.suffix.lower() not in {".crl", ".pem", ".der"}:
+        if path.suffix.lower() not in CRL_SUFFIXES:
             continue
         data = path.read_bytes()
         try:
@@ -161,20 +206,20 @@ def _load_crls(directory: Path) -> list[x509.CertificateRevocationList]:
 
 
 def local_crls(directory: Path | None = None) -> list[x509.CertificateRevocationList]:
-    """CRLs from PORTAL_CRL_DIR, reloaded when the directory changes."""
+    """CRLs from PORTAL_CRL_DIR, reloaded when ``crl_version`` changes."""
     directory = directory or settings.PORTAL_CRL_DIR
     if directory is None or not directory.is_dir():
         return []
-    stamp = max([directory.stat().st_mtime, *(p.stat().st_mtime for p in directory.iterdir())])
+    version = crl_version(directory)
     with _crl_lock:
         cached = _crl_cache.get(str(directory))
-        if cached is None or cached[0] != stamp:
-            cached = (stamp, _load_crls(directory))
+        if cached is None or cached[0] != version:
+            cached = (version, _load_crls(directory))
             _crl_cache[str(directory)] = cached
         return cached[1]
 
 
-def _check_not_revoked(certificate: x509.Certificate, issuer: x509.Certificate) -> None:
+def _check_not_on_crl(certificate: x509.Certificate, issuer: x509.Certificate) -> None:
     for crl in local_crls():
         if crl.issuer != issuer.subject:
             continue
@@ -183,29 +228,77 @@ def _check_not_revoked(certificate: x509.Certificate, issuer: x509.Certificate) 
             continue
         if crl.get_revoked_certificate_by_serial_number(certificate.serial_number) is not None:
             raise CertificateRejected(Failure.REVOKED, "on the CRL")
-    revoked = Certificate.objects.filter(
+
+
+def revoked_in_portal(
+    certificate: x509.Certificate, issuer_fingerprint: str
+) -> QuerySet[Certificate]:
+    """The portal's own revocation record of ``certificate``, if there is one."""
+    return Certificate.objects.filter(
         serial=serial_hex(certificate),
-        issuing_ca__fingerprint=fingerprint(issuer),
+        issuing_ca__fingerprint=issuer_fingerprint,
         revoked_at__isnull=False,
     )
-    if revoked.exists():
-        raise CertificateRejected(Failure.REVOKED, "revoked in the portal")
 
 
-def check(certificate: x509.Certificate, *, now: dt.datetime | None = None) -> None:
-    """Raise CertificateRejected unless ``certificate`` may be used to log in."""
-    now = now or dt.datetime.now(dt.UTC)
+@dataclass(frozen=True)
+class Verified:
+    """A chain that passed ``verify``: the issuing CA, and the period in which every
+    certificate of the chain (leaf, intermediates, root) is valid."""
+
+    issuer_fingerprint: str
+    valid_from: dt.datetime
+    valid_until: dt.datetime
+
+
+def _verdict_key(certificate: x509.Certificate) -> str:
+    # Everything the verdict depends on besides the time: the certificate itself,
+    # the trust bundle and the CRL files (their versions are a stat each).
+    parts = f"{fingerprint(certificate)}|{trust_version()}|{crl_version()}"
+    return "portal.login.chain." + hashlib.sha256(parts.encode()).hexdigest()
+
+
+def verify(certificate: x509.Certificate, *, now: dt.datetime | None = None) -> Verified:
+    """The chain, validity, keyUsage and CRL checks of ``check``, without the portal's
+    own revocation records. Raises CertificateRejected.
+
+    The verdict is cached (Django's cache) by the certificate's fingerprint, the trust
+    bundle's version and the CRL files' version, so a new or rewritten CRL file
+    invalidates it at the next request; the validity period of the whole chain is
+    compared with the clock on every call.
+    """
+    now = now or clock()
     not_before, not_after = certificate.not_valid_before_utc, certificate.not_valid_after_utc
     in_period = not_before <= now <= not_after
+    key = _verdict_key(certificate)
+    cached = cache.get(key) if in_period else None
+    if isinstance(cached, Verified) and cached.valid_from <= now <= cached.valid_until:
+        return cached
     # Verify the chain at a moment the leaf was valid, so an expired but
     # genuine certificate is reported as expired and a forged one as untrusted.
-    issuer = _verified_issuer(
+    chain = _verified_chain(
         certificate, trust_anchors(), now if in_period else min(max(now, not_before), not_after)
     )
     if not in_period:
         raise CertificateRejected(Failure.EXPIRED)
     _check_usage(certificate)
-    _check_not_revoked(certificate, issuer)
+    issuer = chain[1] if len(chain) > 1 else chain[0]
+    _check_not_on_crl(certificate, issuer)
+    verified = Verified(
+        issuer_fingerprint=fingerprint(issuer),
+        valid_from=max(c.not_valid_before_utc for c in chain),
+        valid_until=min(c.not_valid_after_utc for c in chain),
+    )
+    cache.set(key, verified, VERDICT_SECONDS)
+    return verified
+
+
+def check(certificate: x509.Certificate, *, now: dt.datetime | None = None) -> Verified:
+    """Raise CertificateRejected unless ``certificate`` may be used to log in."""
+    verified = verify(certificate, now=now)
+    if revoked_in_portal(certificate, verified.issuer_fingerprint).exists():
+        raise CertificateRejected(Failure.REVOKED, "revoked in the portal")
+    return verified
 
 
 def failure_from_proxy(verify: str) -> Failure:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 
+from cryptography import x509
 from django.conf import settings
+from django.db.models import BooleanField
+from django.db.models.expressions import RawSQL
 from django.http import HttpRequest, HttpResponse
 
 from certificates.x509_fields import fingerprint
@@ -13,7 +17,7 @@ from core.access import Failure
 from core.trusted_proxy import from_trusted_proxy, untrusted_because
 from organisations.models import Person
 from portal import client_certificate
-from portal.backends import ClientCertificateBackend
+from portal.backends import ClientCertificateBackend, matching_login_certificates
 from portal.client_certificate import CertificateRejected
 
 logger = logging.getLogger("portal.auth")
@@ -54,6 +58,33 @@ class ProxyHeadersMiddleware:
         return self.get_response(request)
 
 
+@functools.lru_cache(maxsize=1024)
+def _login_still_good_sql(
+    certificate: x509.Certificate, issuer_fingerprint: str
+) -> tuple[str, tuple[object, ...]]:
+    """SQL true when ``certificate`` is not revoked in the portal and maps to exactly one
+    person, the one whose id is the last parameter. Built once per certificate from the
+    same querysets the full check runs (``revoked_in_portal``, ``matching_login_certificates``)."""
+    revoked, revoked_params = (
+        client_certificate.revoked_in_portal(certificate, issuer_fingerprint)
+        .values("pk")
+        .query.sql_with_params()
+    )
+    persons, persons_params = (
+        matching_login_certificates(certificate)
+        .filter(person__isnull=False)
+        .values("person_id")
+        .distinct()
+        .query.sql_with_params()
+    )
+    # Only SQL the ORM compiled is put together here; every value stays a parameter.
+    sql = (
+        f"NOT EXISTS ({revoked}) AND (SELECT CASE WHEN COUNT(*) = 1"  # noqa: S608
+        f" THEN MAX(m.person_id) END FROM ({persons}) m) = %s"
+    )
+    return sql, (*revoked_params, *persons_params)
+
+
 class ClientCertificateMiddleware:
     """Sets ``request.person`` (or None) and ``request.login_failure``.
 
@@ -62,6 +93,12 @@ class ClientCertificateMiddleware:
     3. The certificate maps to a registered person (backends.py).
     4. The session is bound to the certificate's fingerprint: a different
        certificate on the same session ends that session first.
+
+    After the first request of a session the check stays as strict but costs one
+    query: the chain and CRL verdict comes from the cache (``client_certificate.verify``,
+    keyed by the certificate, the trust bundle and the CRL files), and the portal's own
+    records (the certificate revoked, the mapping gone or ambiguous, the person
+    inactive) are read with the person in ``_still_logged_in``.
     """
 
     backend = ClientCertificateBackend()
@@ -101,7 +138,12 @@ class ClientCertificateMiddleware:
             if session.get(SESSION_FINGERPRINT) not in (None, fp):
                 logger.info("Another certificate on session; logging the session out")
                 self._end_session(request)
-            person = self.backend.authenticate(certificate)
+            verified = client_certificate.verify(certificate)
+            person = None
+            if session.get(SESSION_FINGERPRINT) == fp:
+                person = self._still_logged_in(certificate, verified, session.get(SESSION_PERSON))
+            if person is None:
+                person = self.backend.authenticate(certificate)
         except CertificateRejected as rejected:
             logger.info("Login refused from %s: %s", request.META.get("REMOTE_ADDR"), rejected)
             self._end_session(request)
@@ -115,6 +157,30 @@ class ClientCertificateMiddleware:
             session[SESSION_FINGERPRINT] = fp
             logger.info("Person %s (subscriber %s) logged in", person.pk, person.subscriber_id)
         return person, None
+
+    @staticmethod
+    def _still_logged_in(
+        certificate: x509.Certificate, verified: client_certificate.Verified, person_id: object
+    ) -> Person | None:
+        """The session's person, when the portal's records still let ``certificate`` log
+        them in (not revoked in the portal, mapped to this person and no other, the person
+        active with a role): read in the one query that loads the person. None sends
+        the request through the full check, which says why not."""
+        if not isinstance(person_id, int):
+            return None
+        condition, params = _login_still_good_sql(certificate, verified.issuer_fingerprint)
+        # Compiled SQL, the values as parameters.
+        still_good = RawSQL(condition, (*params, person_id), output_field=BooleanField())  # noqa: S611
+        person = next(
+            iter(
+                Person.objects.select_related("subscriber")
+                .filter(pk=person_id)
+                .alias(login_still_good=still_good)
+                .filter(login_still_good=True)
+            ),
+            None,
+        )
+        return person if person is not None and person.can_log_in else None
 
     @staticmethod
     def _end_session(request: HttpRequest) -> None:

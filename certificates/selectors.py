@@ -229,21 +229,20 @@ def card_certificates(
     certificate): the one whose validity the overview shows. ``requested_by`` /
     ``managed_by`` narrow it to one person (manual §7.4).
     """
+    row_usage = (
+        Q(card_usage__in=["authentication", "signature"])
+        if kind == Kind.ESEAL
+        else Q(card_usage="authentication")
+    )
     certificates = _for_person(
-        Certificate.objects.filter(
-            subscriber=subscriber,
-            kind=kind,
-            card_usage__in=["authentication", "signature"],
-            # Also said of the card, so that a sort on holder or e-mail address can
-            # start from the card's index (certificates.models.Card).
-            card__subscriber=subscriber,
-            card__kind=kind,
-        ),
+        Certificate.objects.filter(row_usage, subscriber=subscriber, kind=kind),
         requested_by=requested_by,
         managed_by=managed_by,
     )
-    if kind != Kind.ESEAL:
-        certificates = certificates.filter(card_usage="authentication")
+    if sort in {"cn", "email"}:
+        # Said of the card too, so that this sort can start from the card's index
+        # (certificates.models.Card) and stop after a page.
+        certificates = certificates.filter(card__subscriber=subscriber, card__kind=kind)
     if status == Status.VALID:
         certificates = certificates.valid()
     elif status == Status.EXPIRED:

@@ -258,6 +258,14 @@ class _Pager:
             ),
         )
 
+    def _rows(
+        self, queryset: QuerySet[Any], order: list[OrderBy], start: int, stop: int
+    ) -> list[Any]:
+        """A deferred join: the page's ids first, which an index holding the filter
+        columns yields without reading the table, then those rows in full."""
+        ids = queryset.order_by(*order).values("pk")[start:stop]
+        return list(self.queryset.filter(pk__in=ids).order_by(*order))
+
     def _values(self, row: Any) -> list[object]:
         return [getattr(row, alias) for alias in self.aliases]
 
@@ -272,7 +280,7 @@ class _Pager:
         return page
 
     def first(self) -> ListPage:
-        rows = list(self.queryset.order_by(*self.forward)[: self.per_page + 1])
+        rows = self._rows(self.queryset, self.forward, 0, self.per_page + 1)
         return self._page(rows[: self.per_page], 1, False, len(rows) > self.per_page)
 
     def _last_size(self) -> int:
@@ -281,9 +289,10 @@ class _Pager:
         return self.total.count - (-(-self.total.count // self.per_page) - 1) * self.per_page
 
     def last(self) -> ListPage:
-        rows = list(self.queryset.order_by(*self.backward)[: self._last_size()])[::-1]
+        rows = self._rows(self.queryset, self.backward, 0, self._last_size())[::-1]
         start = self.total.count - len(rows) + 1 if self.total.exact else None
-        return self._page(rows, start, self.total.count > len(rows), False)
+        has_previous = not self.total.exact or self.total.count > len(rows)
+        return self._page(rows, start, has_previous, False)
 
     def numbered(self, number: int) -> ListPage:
         """``page=N``: where the total is counted (from whichever end is nearer), or
@@ -292,7 +301,7 @@ class _Pager:
         if not self.total.exact:
             if offset >= self.total.limit:
                 return self.first()
-            rows = list(self.queryset.order_by(*self.forward)[offset : offset + self.per_page + 1])
+            rows = self._rows(self.queryset, self.forward, offset, offset + self.per_page + 1)
             if not rows:
                 return self.first()
             return self._page(rows[: self.per_page], offset + 1, True, len(rows) > self.per_page)
@@ -301,33 +310,28 @@ class _Pager:
         size = min(self.per_page, self.total.count - offset)
         from_end = self.total.count - offset - size
         if from_end < offset:
-            rows = list(self.queryset.order_by(*self.backward)[from_end : from_end + size])[::-1]
+            rows = self._rows(self.queryset, self.backward, from_end, from_end + size)[::-1]
         else:
-            rows = list(self.queryset.order_by(*self.forward)[offset : offset + size])
+            rows = self._rows(self.queryset, self.forward, offset, offset + size)
         return self._page(rows, offset + 1, True, offset + size < self.total.count)
 
     def from_cursor(self, values: Sequence[object], *, after: bool) -> ListPage | None:
         order = self.forward if after else self.backward
-        found = list(
-            self.queryset.filter(self._seek(values, after=after)).order_by(*order)[
-                : self.per_page + 1
-            ]
-        )
+        seek = self.queryset.filter(self._seek(values, after=after))
+        found = self._rows(seek, order, 0, self.per_page + 1)
         more = len(found) > self.per_page
         rows = found[: self.per_page]
-        if not rows or (not after and not more):
-            # Nothing there (a stale or made-up cursor), or back at the start.
-            return None
+        if not rows:
+            return None  # nothing there: a stale or made-up cursor
         if not after:
             rows.reverse()
+            if not more:
+                # Back at the start: the rows before the cursor, however few (the
+                # last page of an uncounted list need not end on a page boundary).
+                return self._page(rows, 1, has_previous=False, has_next=True)
         before = bounded_count(
             self.queryset.filter(self._seek(self._values(rows[0]), after=False)),
             self.total.limit,
         )
         start = before.count + 1 if before.exact else None
-        return self._page(
-            rows,
-            start,
-            has_previous=True,
-            has_next=more if after else True,
-        )
+        return self._page(rows, start, has_previous=True, has_next=more if after else True)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from django import forms
@@ -32,7 +33,7 @@ class OverviewFilterForm(PortalForm):
     tampered URL never causes a 500.
     """
 
-    sorts: dict[str, str] = {}
+    sorts: Mapping[str, object] = {}
     search_label: StrOrPromise = ""
 
     status = forms.ChoiceField(

@@ -432,6 +432,12 @@ class Product(models.Model):
         return self.validity_days
 
 
+def revoked_flag() -> ExpressionWrapper:
+    """``revoked_at IS NOT NULL``: the part of sorting on status that an index can hold
+    (certificates.selectors.SERVER_SORTS; the index ``cert_list_status`` below)."""
+    return ExpressionWrapper(Q(revoked_at__isnull=False), output_field=models.BooleanField())
+
+
 class Card(models.Model):
     """A card, USB token, mobile or cloud carrier holding certificates (manual §4–6)."""
 
@@ -468,6 +474,12 @@ class Card(models.Model):
                 condition=Q(activation="") | Q(kind="eseal", carrier="cloud"),
                 name="card_activation_only_for_cloud_eseal",
             ),
+        ]
+        # The card overviews sorted on holder or e-mail address (issue 15); the search
+        # on both has trigram indexes on PostgreSQL (migration 0016).
+        indexes = [
+            models.Index(fields=["subscriber", "kind", "holder_name"], name="card_list_holder"),
+            models.Index(fields=["subscriber", "kind", "email"], name="card_list_email"),
         ]
 
     def __str__(self) -> str:
@@ -665,12 +677,34 @@ class Certificate(models.Model):
                 condition=Q(serial__regex=r"^[0-9a-f]+$"), name="certificate_serial_lower_hex"
             ),
         ]
+        # One per sort of the overviews (certificates.selectors), in the order of the
+        # ORDER BY and ending in the id the cursor seeks on (core.pagination); the
+        # columns the status filters read are included, so that counting and seeking
+        # read the index only (PostgreSQL; other databases ignore ``include``).
         indexes = [
             models.Index(
-                fields=["subscriber", "kind", "not_after"], name="cert_subscriber_kind_expiry"
+                fields=["subscriber", "kind", "not_after", "id"],
+                include=["not_before", "revoked_at", "card_usage"],
+                name="cert_list_expiry",
             ),
             models.Index(
-                fields=["subscriber", "kind", "common_name"], name="cert_subscriber_kind_cn"
+                fields=["subscriber", "kind", "not_before", "id"],
+                include=["not_after", "revoked_at", "card_usage"],
+                name="cert_list_from",
+            ),
+            models.Index(
+                fields=["subscriber", "kind", "common_name", "id"],
+                include=["not_before", "not_after", "revoked_at"],
+                name="cert_list_cn",
+            ),
+            models.Index(
+                F("subscriber"),
+                F("kind"),
+                revoked_flag(),
+                F("not_after"),
+                F("id"),
+                include=["card_usage"],
+                name="cert_list_status",
             ),
         ]
 

@@ -5,29 +5,47 @@ from __future__ import annotations
 import datetime as dt
 from typing import TypedDict
 
-from django.db.models import Case, DateField, Exists, OuterRef, Q, QuerySet, Subquery, When
+from django.db.models import (
+    Case,
+    DateField,
+    Exists,
+    F,
+    OrderBy,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    When,
+)
+from django.db.models.expressions import Expression
 from django.http import Http404
 from django.utils import timezone
 
 from certificates.models import (
     RENEWAL_ISSUED,
     CampaignCertificate,
+    Card,
     Certificate,
     CertificateQuerySet,
     Kind,
     Product,
     RevocationRequest,
     Status,
+    revoked_flag,
 )
 from organisations.models import Person, Subscriber
 
-# Sort keys of the overview's column headings (manual §3.1).
-SERVER_SORTS = {
-    "type": "product__short_name",
-    "status": "status_code",
-    "cn": "common_name",
-    "from": "not_before",
-    "expiry": "not_after",
+# Sort keys of the overview's column headings (manual §3.1), each ending in the primary
+# key so that a row's sort values are unique: the overviews page by cursor
+# (core.pagination), and each order has an index (certificates.models, issue 15).
+# "Status" groups Verlopen, Geldig, Ingetrokken: not revoked before revoked, then by
+# expiry, which puts the expired before the valid without a clock in the index.
+SERVER_SORTS: dict[str, tuple[str | Expression, ...]] = {
+    "type": ("product__short_name",),
+    "status": (revoked_flag(), "not_after"),
+    "cn": ("common_name",),
+    "from": ("not_before",),
+    "expiry": ("not_after",),
 }
 
 
@@ -90,10 +108,22 @@ def server_certificates(
         certificates = certificates.filter(product__code=product)
     if name_part:
         certificates = certificates.filter(common_name__icontains=name_part)
-    order = SERVER_SORTS.get(sort, SERVER_SORTS["expiry"])
     return with_replace_before(certificates.with_status()).order_by(
-        f"-{order}" if descending else order, "pk"
+        *_ordering(SERVER_SORTS, sort, status=status, descending=descending)
     )
+
+
+def _ordering(
+    sorts: dict[str, tuple[str | Expression, ...]], sort: str, *, status: str, descending: bool
+) -> list[OrderBy]:
+    """ORDER BY of an overview: the sort's keys, then the primary key, all one way (so
+    descending is exactly ascending reversed). With one status chosen, sorting on
+    status is sorting on expiry: the status part is the same for every row."""
+    keys = sorts.get(sort, sorts["expiry"])
+    if sort == "status" and status in Status.values:
+        keys = sorts["expiry"]
+    expressions = [F(key) if isinstance(key, str) else key for key in (*keys, "pk")]
+    return [e.desc() if descending else e.asc() for e in expressions]
 
 
 def _expiry_filters(
@@ -170,12 +200,12 @@ def certificate_for_subscriber(
     return certificate
 
 
-CARD_SORTS = {
-    "status": "status_code",
-    "cn": "card__holder_name",
-    "email": "card__email",
-    "from": "not_before",
-    "expiry": "not_after",
+CARD_SORTS: dict[str, tuple[str | Expression, ...]] = {
+    "status": SERVER_SORTS["status"],
+    "cn": ("card__holder_name",),
+    "email": ("card__email",),
+    "from": ("not_before",),
+    "expiry": ("not_after",),
 }
 
 
@@ -199,15 +229,20 @@ def card_certificates(
     certificate): the one whose validity the overview shows. ``requested_by`` /
     ``managed_by`` narrow it to one person (manual §7.4).
     """
+    row_usage = (
+        Q(card_usage__in=["authentication", "signature"])
+        if kind == Kind.ESEAL
+        else Q(card_usage="authentication")
+    )
     certificates = _for_person(
-        Certificate.objects.filter(
-            subscriber=subscriber, kind=kind, card_usage__in=["authentication", "signature"]
-        ),
+        Certificate.objects.filter(row_usage, subscriber=subscriber, kind=kind),
         requested_by=requested_by,
         managed_by=managed_by,
     )
-    if kind != Kind.ESEAL:
-        certificates = certificates.filter(card_usage="authentication")
+    if sort in {"cn", "email"}:
+        # Said of the card too, so that this sort can start from the card's index
+        # (certificates.models.Card) and stop after a page.
+        certificates = certificates.filter(card__subscriber=subscriber, card__kind=kind)
     if status == Status.VALID:
         certificates = certificates.valid()
     elif status == Status.EXPIRED:
@@ -221,14 +256,17 @@ def card_certificates(
         to_replace=to_replace,
     )
     if name_part:
+        # The subscriber's cards of this kind first, then the text (trigram indexes on
+        # PostgreSQL, migration 0016): never a scan of every subscriber's cards.
         certificates = certificates.filter(
-            Q(card__holder_name__icontains=name_part) | Q(card__email__icontains=name_part)
+            card__in=Card.objects.filter(subscriber=subscriber, kind=kind).filter(
+                Q(holder_name__icontains=name_part) | Q(email__icontains=name_part)
+            )
         )
-    order = CARD_SORTS.get(sort, CARD_SORTS["expiry"])
     return (
         with_replace_before(certificates.with_status())
         .select_related("card")
-        .order_by(f"-{order}" if descending else order, "pk")
+        .order_by(*_ordering(CARD_SORTS, sort, status=status, descending=descending))
     )
 
 

@@ -9,7 +9,6 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -38,6 +37,7 @@ from certificates.selectors import (
 )
 from certificates.services import RevocationNotPossible, revocation_request_create
 from core.access import person_required
+from core.pagination import PAGE_PARAMS, paginate
 from organisations.authorisation import (
     Action,
     PersonRequest,
@@ -67,10 +67,12 @@ def _overview(
     template: str,
     **context: object,
 ) -> HttpResponse:
-    """Render an overview page: the filtered list, sortable, paginated."""
-    page = Paginator(certificates, form.page_size()).get_page(request.GET.get("page"))
+    """Render an overview page: the filtered list, sortable, paged by cursor with a
+    bounded total (core.pagination, issue 15)."""
+    page = paginate(certificates, request.GET, per_page=form.page_size())
     query = request.GET.copy()
-    query.pop("page", None)
+    for key in PAGE_PARAMS:
+        query.pop(key, None)
     sort_query = query.copy()
     for key in ("sort", "dir"):
         sort_query.pop(key, None)

@@ -11,12 +11,14 @@ from urllib.parse import urlencode
 
 from django.db.models import QuerySet
 from django.urls import reverse
+from django.utils.formats import number_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from certificates.forms import EXPIRY_FILTER_DAYS
 from certificates.models import Certificate, Kind, ReplacementCampaign, Status
 from certificates.selectors import card_certificates, server_certificates
+from core.pagination import Total, bounded_count
 from orders.selectors import orders_for_subscriber
 from organisations.models import Subscriber
 
@@ -30,10 +32,25 @@ KIND_TITLES: dict[str, Promise] = {
 
 @dataclass(frozen=True)
 class Count:
+    """One number of the dashboard, counted as its list counts it (core.pagination):
+    exactly up to the limit, beyond it "meer dan 10.000"."""
+
     label: Promise
-    number: int
+    total: Total
     url: str
     testid: str
+
+    @property
+    def number(self) -> int:
+        return self.total.count
+
+    @property
+    def shown(self) -> str:
+        if self.total.exact:
+            return str(self.total.count)
+        return _("meer dan %(limit)s") % {
+            "limit": number_format(self.total.limit, force_grouping=True)
+        }
 
 
 @dataclass(frozen=True)
@@ -79,7 +96,7 @@ def dashboard_counts(*, subscriber: Subscriber) -> list[KindCounts]:
         counts = [
             Count(
                 _("Geldig"),
-                _certificates(subscriber, kind).count(),
+                bounded_count(_certificates(subscriber, kind)),
                 _list_url(kind, {"status": Status.VALID}),
                 f"{kind}-valid",
             )
@@ -88,7 +105,7 @@ def dashboard_counts(*, subscriber: Subscriber) -> list[KindCounts]:
             counts.append(
                 Count(
                     _("Verloopt binnen %(days)s dagen") % {"days": days},
-                    _certificates(subscriber, kind, expires_within=days).count(),
+                    bounded_count(_certificates(subscriber, kind, expires_within=days)),
                     _list_url(kind, {"status": Status.VALID, "expires_within": days}),
                     f"{kind}-expiring-{days}",
                 )
@@ -96,7 +113,7 @@ def dashboard_counts(*, subscriber: Subscriber) -> list[KindCounts]:
         counts.append(
             Count(
                 _("Te verlengen"),
-                _certificates(subscriber, kind, renewal_due=True).count(),
+                bounded_count(_certificates(subscriber, kind, renewal_due=True)),
                 _list_url(kind, {"status": Status.VALID, "renewal": "due"}),
                 f"{kind}-renewal",
             )
@@ -104,7 +121,7 @@ def dashboard_counts(*, subscriber: Subscriber) -> list[KindCounts]:
         counts.append(
             Count(
                 _("Te vervangen"),
-                _certificates(subscriber, kind, to_replace=True).count(),
+                bounded_count(_certificates(subscriber, kind, to_replace=True)),
                 _list_url(kind, REPLACE_FILTER),
                 f"{kind}-replace",
             )
@@ -112,7 +129,9 @@ def dashboard_counts(*, subscriber: Subscriber) -> list[KindCounts]:
         counts.append(
             Count(
                 _("Openstaande bestellingen"),
-                orders_for_subscriber(subscriber=subscriber, kind=kind, open_only=True).count(),
+                bounded_count(
+                    orders_for_subscriber(subscriber=subscriber, kind=kind, open_only=True)
+                ),
                 f"{reverse('order_list')}?{urlencode({'kind': kind, 'open': 1})}",
                 f"{kind}-open-orders",
             )

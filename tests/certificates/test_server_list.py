@@ -76,9 +76,17 @@ def test_default_order_is_by_expiry(maximo_client):
 
 
 def test_sorting_on_status_groups_statuses(maximo_client):
-    response = maximo_client.get(reverse("server_list"), {"status": "all", "sort": "status"})
-    statuses = [c.status_code for c in response.context["page"]]
-    assert statuses == sorted(statuses)
+    # Verlopen, Geldig, Ingetrokken: the order an index can hold (not revoked first,
+    # then by expiry; issue 15), and descending exactly the other way round.
+    up = maximo_client.get(reverse("server_list"), {"status": "all", "sort": "status"})
+    statuses = [c.status_code for c in up.context["page"]]
+    rank = {"expired": 0, "valid": 1, "revoked": 2}
+    assert statuses == sorted(statuses, key=rank.__getitem__)
+    assert len(set(statuses)) == 3
+    down = maximo_client.get(
+        reverse("server_list"), {"status": "all", "sort": "status", "dir": "desc"}
+    )
+    assert list(down.context["page"]) == list(reversed(list(up.context["page"])))
 
 
 def test_paging_and_page_range_text(maximo_client):

@@ -76,7 +76,10 @@ def test_each_count_links_to_a_list_of_exactly_that_many(client, joost):  # noqa
             assert f'href="{count.url.replace("&", "&amp;")}"' in content
             listed = client.get(f"{count.url}&per_page=10")
             assert listed.status_code == 200, count.url
-            assert listed.context["page"].paginator.count == count.number, count.url
+            page = listed.context["page"]
+            # The certificate lists count with core.pagination, the order list with Django's.
+            total = page.total.count if hasattr(page, "total") else page.paginator.count
+            assert total == count.number, count.url
     numbers = _numbers(client)
     assert numbers["server-expiring-30"] >= 1
     assert numbers["server-open-orders"] >= 1

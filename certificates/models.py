@@ -14,8 +14,18 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Case, Exists, ExpressionWrapper, F, OuterRef, Q, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    Case,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -533,20 +543,47 @@ class CertificateQuerySet(models.QuerySet["Certificate"]):
             Value(DEFAULT_RENEWAL_WINDOW_DAYS),
             output_field=models.IntegerField(),
         )
-        return (
-            self.filter(revoked_at__isnull=True)
-            .exclude(renewals__state=RENEWAL_ISSUED)
-            .alias(
+        # The longest window of any product: a range on not_after an index can serve
+        # (issue 15), so the per-row window below is computed for few rows only.
+        longest = Greatest(
+            Coalesce(
+                Subquery(
+                    Product.objects.order_by("-renewal_window_days").values("renewal_window_days")[
+                        :1
+                    ]
+                ),
+                Value(DEFAULT_RENEWAL_WINDOW_DAYS),
+            ),
+            Value(DEFAULT_RENEWAL_WINDOW_DAYS),
+            output_field=models.IntegerField(),
+        )
+        current = self.filter(revoked_at__isnull=True).exclude(renewals__state=RENEWAL_ISSUED)
+        by_date = (
+            current.alias(
+                _renewal_horizon=ExpressionWrapper(
+                    Value(now)
+                    + ExpressionWrapper(
+                        longest * Value(timedelta(days=1)), output_field=models.DurationField()
+                    ),
+                    output_field=models.DateTimeField(),
+                ),
                 _renewal_opens_at=ExpressionWrapper(
                     F("not_after")
                     - ExpressionWrapper(
                         window * Value(timedelta(days=1)), output_field=models.DurationField()
                     ),
                     output_field=models.DateTimeField(),
-                )
+                ),
             )
-            .filter(Q(_renewal_opens_at__lte=now) | (Q(not_after__gt=now) & _in_active_campaign()))
+            .filter(not_after__lte=F("_renewal_horizon"), _renewal_opens_at__lte=now)
+            .order_by()
+            .values("pk")
         )
+        by_campaign = (
+            current.filter(Q(not_after__gt=now) & _in_active_campaign()).order_by().values("pk")
+        )
+        # Two index-served halves, not one OR that reads every row of the subscriber.
+        return self.filter(pk__in=by_date.union(by_campaign))
 
     def with_status(self, now: datetime | None = None) -> CertificateQuerySet:
         """Annotate ``status_code`` so the overview can sort on Status."""

@@ -180,7 +180,9 @@ def test_the_form_has_the_placing_date_in_dutch(order, tmp_path):
 
 @pytest.fixture
 def fetches(monkeypatch) -> dict[str, list[str]]:  # noqa: ANN001
-    """Every URL the document fetcher is asked for, by outcome."""
+    """Every URL the document fetcher is asked for, by outcome, starting as a fresh process
+    (the stylesheet is fetched again)."""
+    sealing_pdf.clear_render_cache()
     calls: dict[str, list[str]] = {"served": [], "refused": []}
     fetch = sealing_pdf.DocumentFetcher.fetch
 
@@ -244,7 +246,8 @@ def test_markup_getting_through_could_not_load_or_attach_anything(
     pdf = _write(tmp_path / "hostile.pdf", Order())
 
     assert _embedded_files(pdf) == "0 embedded files"
-    assert fetches["served"] == []
+    # Only our print stylesheet, applied to every document; nothing the markup asked for.
+    assert fetches["served"] == [f"{sealing_pdf.DOCUMENT_BASE_URL}static/css/document.css"]
     # <link rel=attachment> is dropped before it is fetched; the others are refused.
     assert fetches["refused"] == ["http://169.254.169.254/latest", secret.as_uri()]
 

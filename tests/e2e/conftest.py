@@ -107,7 +107,8 @@ def served_database_url() -> str:
 
 
 def neighbour_redis_db(url: str) -> str:
-    """The served portal's own Redis database next to the suite's (15 -> 14, 14 -> 15).
+    """The served portal's own Redis database next to the suite's (15 -> 14, 14 -> 15;
+    under pytest-xdist one per worker).
 
     Its worker must not take tasks that tests/orders/test_worker.py queues
     for its own workers, nor the other way round.
@@ -116,7 +117,13 @@ def neighbour_redis_db(url: str) -> str:
         return ""
     parts = urlsplit(url)
     db = int(parts.path.strip("/") or 0)
-    return urlunsplit(parts._replace(path=f"/{db ^ 1}"))
+    # Under pytest-xdist every worker serves its own test database with its own Celery
+    # worker: each gets its own Redis database too (gw0 -> 14, gw1 -> 12, ...), or one
+    # worker could take the other's tasks for a database it does not serve.
+    xdist = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    offset = 2 * int(xdist[2:]) if xdist[2:].isdigit() else 0
+    served = ((db ^ 1) - offset) % 16
+    return urlunsplit(parts._replace(path=f"/{served}"))
 
 
 def wait_for_port(

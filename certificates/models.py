@@ -721,7 +721,9 @@ class Certificate(models.Model):
         indexes = [
             models.Index(
                 fields=["subscriber", "kind", "not_after", "id"],
-                include=["not_before", "revoked_at", "card_usage"],
+                # product: the renewal window's per-product days ("Te verlengen") from
+                # the index alone.
+                include=["not_before", "revoked_at", "card_usage", "product"],
                 name="cert_list_expiry",
             ),
             models.Index(

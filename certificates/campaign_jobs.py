@@ -37,21 +37,21 @@ from datetime import date, datetime, time, timedelta
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.template.loader import render_to_string
-from django.urls import NoReverseMatch, reverse
-from django.utils import timezone, translation
+from django.urls import reverse
+from django.utils import timezone
 
 from certificates.campaigns import campaign_members_refresh
 from certificates.models import (
     RENEWAL_ISSUED,
     CampaignNotice,
     Certificate,
+    Kind,
     ReplacementCampaign,
 )
 from certificates.reminders import detail_url
 from certificates.revocation import certificate_revoke_superseded
 from certificates.topics import CAMPAIGN_NOTICE
-from core.mail import send_once, stable_message_id
+from core.mail import dutch_and_english, send_once
 from core.outbox import outbox_add
 from organisations.models import Person
 
@@ -226,12 +226,11 @@ def campaigns_run(*, day: date) -> CampaignRunResult:
 
 
 def replacement_url(certificate: Certificate) -> str:
-    """ "Vervangen" (helper "replacement" adds ``replacement_new``); until that URL
-    exists, the certificate's detail page, which offers the replacement too."""
-    try:
+    """ "Vervangen" of a server certificate; a card's detail page for the others (their
+    replacement is a card renewal)."""
+    if certificate.kind == Kind.SERVER:
         return reverse("replacement_new", args=[certificate.pk])
-    except NoReverseMatch:
-        return detail_url(certificate)
+    return detail_url(certificate)
 
 
 def campaign_notice_send(notice_id: int) -> bool:
@@ -261,21 +260,14 @@ def campaign_notice_send(notice_id: int) -> bool:
             "first": notice.threshold_days == CampaignNotice.FIRST,
             "items": items,
         }
-        parts = []
-        for language in ("nl", "en"):
-            with translation.override(language):
-                parts.append(render_to_string("certificates/email/campaign_notice.txt", context))
-        with translation.override("nl"):
-            subject = render_to_string("certificates/email/campaign_notice_subject.txt", context)
-        return EmailMessage(
-            subject=" ".join(subject.split()),
-            body="\n\n----------\n\n".join(parts),
-            to=[notice.recipient.email],
-            headers={
-                "Message-ID": stable_message_id(
-                    f"campagne-{notice.campaign_id}.{notice.recipient_id}.{notice.threshold_days}"
-                )
-            },
+        return dutch_and_english(
+            template="certificates/email/campaign_notice.txt",
+            subject_template="certificates/email/campaign_notice_subject.txt",
+            context=context,
+            to=notice.recipient.email,
+            message_id=(
+                f"campagne-{notice.campaign_id}.{notice.recipient_id}.{notice.threshold_days}"
+            ),
         )
 
     return send_once(CampaignNotice, notice_id, "sent_at", build)

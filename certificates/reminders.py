@@ -22,14 +22,13 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Q
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from certificates.models import Certificate, ExpiryDigest, ExpiryReminder, Kind
 from certificates.renewal import RenewalState, renewal_window
 from certificates.topics import EXPIRY_DIGEST
-from core.mail import send_once, stable_message_id
+from core.mail import dutch_and_english, send_once
 from core.outbox import outbox_add
 from organisations.models import Person
 
@@ -174,20 +173,12 @@ def expiry_digest_send(digest_id: int) -> bool:
             }
             for reminder in reminders
         ]
-        context = {"digest": digest, "person": digest.recipient, "items": items}
-        parts = []
-        for language in ("nl", "en"):
-            with translation.override(language):
-                parts.append(render_to_string("certificates/email/expiry_digest.txt", context))
-        with translation.override("nl"):
-            subject = render_to_string("certificates/email/expiry_digest_subject.txt", context)
-        return EmailMessage(
-            subject=" ".join(subject.split()),
-            body="\n\n----------\n\n".join(parts),
-            to=[digest.recipient.email],
-            headers={
-                "Message-ID": stable_message_id(f"verloop-{digest.recipient_id}.{digest.day}")
-            },
+        return dutch_and_english(
+            template="certificates/email/expiry_digest.txt",
+            subject_template="certificates/email/expiry_digest_subject.txt",
+            context={"digest": digest, "person": digest.recipient, "items": items},
+            to=digest.recipient.email,
+            message_id=f"verloop-{digest.recipient_id}.{digest.day}",
         )
 
     return send_once(ExpiryDigest, digest_id, "sent_at", build)

@@ -8,7 +8,8 @@ from typing import TypeVar
 
 from django.core.mail import EmailMessage
 from django.db import models, transaction
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 
 Row = TypeVar("Row", bound=models.Model)
 
@@ -48,3 +49,22 @@ def stable_message_id(key: str) -> str:
 
     domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "localhost"
     return f"<{key}@{domain}>"
+
+
+def dutch_and_english(
+    *, template: str, subject_template: str, context: dict[str, object], to: str, message_id: str
+) -> EmailMessage:
+    """A message in Dutch with the English text below it (the reminder and notice
+    e-mails): ``template`` rendered in both languages, the Dutch subject on one line."""
+    parts = []
+    for language in ("nl", "en"):
+        with translation.override(language):
+            parts.append(render_to_string(template, context))
+    with translation.override("nl"):
+        subject = render_to_string(subject_template, context)
+    return EmailMessage(
+        subject=" ".join(subject.split()),
+        body="\n\n----------\n\n".join(parts),
+        to=[to],
+        headers={"Message-ID": stable_message_id(message_id)},
+    )

@@ -120,6 +120,57 @@ class ManagerForm(PortalForm):
         return data
 
 
+def csr_fields(*, browser_target: bool = False) -> tuple[forms.FileField, forms.CharField]:
+    """The CSR as an uploaded file or pasted PEM (manual §3.3): step 3 of the order wizard
+    and the replacement page. ``browser_target``: the in-browser CSR maker fills it in."""
+    attrs = {
+        "rows": 8,
+        "class": "font-monospace",
+        "spellcheck": "false",
+        **({"data-csr-target": ""} if browser_target else {}),
+        "placeholder": "-----BEGIN CERTIFICATE REQUEST-----",
+    }
+    return (
+        forms.FileField(
+            label=_("CSR-bestand"),
+            required=False,
+            help_text=_("Een .csr- of .pem-bestand van maximaal 16 KiB."),
+        ),
+        forms.CharField(
+            label=_("Of plak de CSR (PEM)"), required=False, widget=forms.Textarea(attrs=attrs)
+        ),
+    )
+
+
+def csr_input(form: forms.Form) -> bytes | str | None:
+    """What ``form``'s ``csr_fields`` hold: the upload (at most 16 KiB) or the pasted text;
+    ``None`` with the error on its field when neither is usable."""
+    upload: UploadedFile | None = form.cleaned_data.get("csr_file")
+    text = (form.cleaned_data.get("csr") or "").strip()
+    if upload is not None:
+        if upload.size is not None and upload.size > MAX_CSR_BYTES:
+            form.add_error("csr_file", _("Het bestand is groter dan 16 KiB."))
+            return None
+        data = upload.read(MAX_CSR_BYTES + 1)
+        if not data:
+            form.add_error("csr_file", _("Het bestand is leeg."))
+            return None
+        return data
+    if not text:
+        form.add_error("csr", _("Upload een CSR-bestand of plak de CSR."))
+        return None
+    return text
+
+
+def declaration_field(code: Declaration) -> forms.BooleanField:
+    """One declaration that must be accepted (manual §3.2, "Akkoordverklaringen")."""
+    return forms.BooleanField(
+        label=code.label,
+        required=True,
+        error_messages={"required": _("U moet akkoord gaan met deze verklaring.")},
+    )
+
+
 class CertificateForm(PortalForm):
     """Step 3: the product type and the CSR, as file or pasted PEM (manual §3.3)."""
 
@@ -133,24 +184,7 @@ class CertificateForm(PortalForm):
         empty_label=None,
         widget=forms.RadioSelect,
     )
-    csr_file = forms.FileField(
-        label=_("CSR-bestand"),
-        required=False,
-        help_text=_("Een .csr- of .pem-bestand van maximaal 16 KiB."),
-    )
-    csr = forms.CharField(
-        label=_("Of plak de CSR (PEM)"),
-        required=False,
-        widget=forms.Textarea(
-            attrs={
-                "rows": 8,
-                "class": "font-monospace",
-                "spellcheck": "false",
-                "data-csr-target": "",
-                "placeholder": "-----BEGIN CERTIFICATE REQUEST-----",
-            }
-        ),
-    )
+    csr_file, csr = csr_fields(browser_target=True)
 
     def __init__(
         self,
@@ -182,21 +216,7 @@ class CertificateForm(PortalForm):
         product.queryset = self.offered
 
     def _csr_bytes(self) -> bytes | str | None:
-        upload: UploadedFile | None = self.cleaned_data.get("csr_file")
-        text = (self.cleaned_data.get("csr") or "").strip()
-        if upload is not None:
-            if upload.size is not None and upload.size > MAX_CSR_BYTES:
-                self.add_error("csr_file", _("Het bestand is groter dan 16 KiB."))
-                return None
-            data = upload.read(MAX_CSR_BYTES + 1)
-            if not data:
-                self.add_error("csr_file", _("Het bestand is leeg."))
-                return None
-            return data
-        if not text:
-            self.add_error("csr", _("Upload een CSR-bestand of plak de CSR."))
-            return None
-        return text
+        return csr_input(self)
 
     def clean(self) -> dict[str, object]:
         super().clean()
@@ -251,11 +271,7 @@ class DeclarationsForm(PortalForm):
         super().__init__(*args, **kwargs)
         self.codes = codes
         for code in codes:
-            self.fields[code.value] = forms.BooleanField(
-                label=code.label,
-                required=True,
-                error_messages={"required": _("U moet akkoord gaan met deze verklaring.")},
-            )
+            self.fields[code.value] = declaration_field(code)
 
     def accepted(self) -> list[str]:
         return [code.value for code in self.codes if self.cleaned_data.get(code.value)]
@@ -437,23 +453,7 @@ class ReplacementForm(PortalForm):
         widget=forms.RadioSelect,
         initial=REUSE,
     )
-    csr_file = forms.FileField(
-        label=_("CSR-bestand"),
-        required=False,
-        help_text=_("Een .csr- of .pem-bestand van maximaal 16 KiB."),
-    )
-    csr = forms.CharField(
-        label=_("Of plak de CSR (PEM)"),
-        required=False,
-        widget=forms.Textarea(
-            attrs={
-                "rows": 8,
-                "class": "font-monospace",
-                "spellcheck": "false",
-                "placeholder": "-----BEGIN CERTIFICATE REQUEST-----",
-            }
-        ),
-    )
+    csr_file, csr = csr_fields()
     token = forms.UUIDField(widget=forms.HiddenInput)
 
     def __init__(
@@ -478,11 +478,7 @@ class ReplacementForm(PortalForm):
             manager.initial = old.pk
         self.declaration_names: list[str] = []
         for code in SERVER_DECLARATIONS:
-            self.fields[code.value] = forms.BooleanField(
-                label=code.label,
-                required=True,
-                error_messages={"required": _("U moet akkoord gaan met deze verklaring.")},
-            )
+            self.fields[code.value] = declaration_field(code)
             self.declaration_names.append(code.value)
 
     def declaration_fields(self) -> list[forms.BoundField]:
@@ -492,21 +488,7 @@ class ReplacementForm(PortalForm):
         return [name for name in self.declaration_names if self.cleaned_data.get(name)]
 
     def _csr_bytes(self) -> bytes | str | None:
-        upload: UploadedFile | None = self.cleaned_data.get("csr_file")
-        text = (self.cleaned_data.get("csr") or "").strip()
-        if upload is not None:
-            if upload.size is not None and upload.size > MAX_CSR_BYTES:
-                self.add_error("csr_file", _("Het bestand is groter dan 16 KiB."))
-                return None
-            data = upload.read(MAX_CSR_BYTES + 1)
-            if not data:
-                self.add_error("csr_file", _("Het bestand is leeg."))
-                return None
-            return data
-        if not text:
-            self.add_error("csr", _("Upload een CSR-bestand of plak de CSR."))
-            return None
-        return text
+        return csr_input(self)
 
     def clean(self) -> dict[str, object]:
         super().clean()

@@ -15,7 +15,7 @@ from django.contrib.auth.models import Permission
 from django.utils import timezone
 
 from audit.models import Action, AuditEntry
-from certificates.campaigns import campaign_create, campaign_progress, campaign_target_ca
+from certificates.campaigns import campaign_progress, campaign_target_ca
 from certificates.csv_export import BOM
 from certificates.models import (
     Certificate,
@@ -31,6 +31,7 @@ from orders.models import Declaration
 from orders.replacement import replacement_place
 from orders.validation import order_approve
 from organisations.models import Person, Subscriber
+from tests.certificates.campaigns import g3_campaign
 from tests.factories import ProductFactory
 
 pytestmark = pytest.mark.django_db
@@ -51,16 +52,6 @@ def _form(**fields: object) -> dict[str, object]:
         "active": "on",
         **fields,
     }
-
-
-def _campaign() -> ReplacementCampaign:
-    return campaign_create(
-        name="G3 → Private G1",
-        leaving_cas=IssuingCA.objects.filter(name=G3),
-        target_product=Product.objects.get(code="pkio-private"),
-        deadline=timezone.localdate() + dt.timedelta(days=60),
-        message="Vervang uw G3-certificaten.",
-    )
 
 
 def test_an_officer_creates_a_campaign_that_covers_the_g3_server_certificates(
@@ -160,7 +151,7 @@ def _urls(campaign: ReplacementCampaign) -> list[str]:
 def test_a_customer_is_sent_to_the_admin_login(client, login_as):
     login_as("joost")
     assert client.get("/servercertificaten/").status_code == 200  # logged in as a customer
-    for url in _urls(_campaign()):
+    for url in _urls(g3_campaign()):
         response = client.get(url)
         assert response.status_code == 302, url
         assert response["Location"].startswith("/beheer/login/"), url
@@ -170,7 +161,7 @@ def test_a_customer_is_sent_to_the_admin_login(client, login_as):
 
 
 def test_staff_without_a_campaign_permission_is_refused(client, officer_login):
-    campaign = _campaign()
+    campaign = g3_campaign()
     intern = get_user_model().objects.create_user("stagiair", password="x", is_staff=True)
     intern.user_permissions.set(
         Permission.objects.filter(content_type__app_label="orders", codename="view_order")
@@ -184,7 +175,7 @@ def test_staff_without_a_campaign_permission_is_refused(client, officer_login):
 def _scenario(eager_tasks, django_capture_on_commit_callbacks) -> ReplacementCampaign:
     """Voorbeeld B.V.: koppeling replaced and issued, digipoort ordered; Andere
     Organisatie B.V.: api.andere.nl revoked without a replacement."""
-    campaign = _campaign()
+    campaign = g3_campaign()
     officer = get_user_model().objects.get(username="validatie")
     joost = Person.objects.get(email="joost@voorbeeld.nl")
     declarations = [d.value for d in Declaration]

@@ -10,11 +10,11 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from certificates.campaigns import campaign_create
-from certificates.models import Certificate, CompromisedKey, IssuingCA, Product
+from certificates.models import Certificate, CompromisedKey
 from orders.models import Declaration, Order
 from orders.replacement import replacement_place
 from organisations.models import Person
+from tests.certificates.campaigns import g3_campaign
 from tests.orders.placing import place_order
 
 pytestmark = pytest.mark.django_db
@@ -302,13 +302,7 @@ def test_approving_twice_yields_one_certificate_and_a_message(
 
 
 def _reused_key_replacement() -> Order:
-    campaign = campaign_create(
-        name="G3 → Private G1",
-        leaving_cas=IssuingCA.objects.filter(name="Demo Organisatie Services CA - G3"),
-        target_product=Product.objects.get(code="pkio-private"),
-        deadline=timezone.localdate() + timedelta(days=60),
-        message="Vervang uw G3-certificaten.",
-    )
+    campaign = g3_campaign()
     return replacement_place(
         campaign=campaign,
         certificate=Certificate.objects.get(common_name="koppeling.voorbeeld.nl"),

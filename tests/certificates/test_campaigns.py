@@ -14,14 +14,13 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from certificates.campaigns import (
-    campaign_create,
     campaign_for,
     campaign_members_refresh,
     campaign_target_ca,
     replacement_not_after,
 )
 from certificates.csr import CsrExpectations, CsrRejected, csr_check
-from certificates.models import Certificate, IssuingCA, Product, ReplacementCampaign
+from certificates.models import Certificate, Product, ReplacementCampaign
 from certificates.renewal import RenewalState, renewal_window
 from orders.issuance import order_issue
 from orders.models import Declaration, Order, ServerOrderDetail
@@ -29,23 +28,12 @@ from orders.replacement import replacement_place
 from orders.services import order_place
 from orders.validation import order_approve
 from organisations.models import Person
+from tests.certificates.campaigns import g3_campaign
 from tests.certificates.csr_factory import make_csr
 
 pytestmark = pytest.mark.django_db
 
 G3_SERVERS = {"digipoort.voorbeeld.nl", "koppeling.voorbeeld.nl", "api.andere.nl"}
-
-
-def g3_campaign(**overrides: object) -> ReplacementCampaign:
-    fields: dict[str, object] = {
-        "name": "G3 → Private G1",
-        "leaving_cas": IssuingCA.objects.filter(name="Demo Organisatie Services CA - G3"),
-        "target_product": Product.objects.get(code="pkio-private"),
-        "deadline": timezone.localdate() + dt.timedelta(days=60),
-        "message": "Vervang uw G3-certificaten door Private G1-certificaten.",
-    }
-    fields.update(overrides)
-    return campaign_create(**fields)  # type: ignore[arg-type]
 
 
 def _openssl(*args: str | Path) -> str:

@@ -4,7 +4,6 @@ period, on the CRL."""
 
 from __future__ import annotations
 
-import datetime as dt
 import shutil
 import subprocess
 import uuid
@@ -19,12 +18,9 @@ from django.utils import timezone
 
 from audit.models import Action, AuditEntry
 from certificates.campaign_jobs import campaigns_run, threshold_due
-from certificates.campaigns import campaign_create
 from certificates.models import (
     CampaignNotice,
     Certificate,
-    IssuingCA,
-    Product,
     ReplacementCampaign,
     RevocationReason,
 )
@@ -36,6 +32,7 @@ from orders.replacement import replacement_place
 from orders.validation import order_approve
 from organisations.models import Person
 from portal.celery import app as celery_app
+from tests.certificates.campaigns import g3_campaign
 from tests.factories import (
     CertificateFactory,
     IssuingCAFactory,
@@ -242,17 +239,6 @@ def _openssl(*args: object) -> str:
         check=True,
         timeout=30,
     ).stdout
-
-
-def g3_campaign(grace_days: int = 7) -> ReplacementCampaign:
-    return campaign_create(
-        name="G3 → Private G1",
-        leaving_cas=IssuingCA.objects.filter(name="Demo Organisatie Services CA - G3"),
-        target_product=Product.objects.get(code="pkio-private"),
-        deadline=TODAY + dt.timedelta(days=60),
-        message="Vervang uw G3-certificaten door Private G1-certificaten.",
-        grace_days=grace_days,
-    )
 
 
 def replace(campaign: ReplacementCampaign, old: Certificate, capture) -> Certificate:  # noqa: ANN001

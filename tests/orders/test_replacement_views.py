@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import shutil
-import subprocess
 import uuid
 from pathlib import Path
 
@@ -17,9 +15,8 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone
 
-from certificates.campaigns import campaign_create
 from certificates.csr import CsrExpectations, csr_check
-from certificates.models import Certificate, IssuingCA, Product, ReplacementCampaign
+from certificates.models import Certificate, ReplacementCampaign
 from orders import documents
 from orders.forms import SERVER_DECLARATIONS
 from orders.models import Order, OrderDocuments
@@ -27,23 +24,13 @@ from orders.order_xml import order_xml
 from orders.replacement import replacement_place
 from orders.selectors import campaign_progress
 from organisations.models import Person
+from tests.certificates.campaigns import g3_campaign
 from tests.certificates.csr_factory import make_csr
+from tests.pdf_text import pdf_text
 
 pytestmark = pytest.mark.django_db
 
 KOPPELING = "koppeling.voorbeeld.nl"
-
-
-def g3_campaign(**overrides: object) -> ReplacementCampaign:
-    fields: dict[str, object] = {
-        "name": "G3 naar Private G1",
-        "leaving_cas": IssuingCA.objects.filter(name="Demo Organisatie Services CA - G3"),
-        "target_product": Product.objects.get(code="pkio-private"),
-        "deadline": timezone.localdate() + dt.timedelta(days=60),
-        "message": "Vervang uw G3-certificaten door Private G1-certificaten.",
-    }
-    fields.update(overrides)
-    return campaign_create(**fields)  # type: ignore[arg-type]
 
 
 @pytest.fixture
@@ -411,12 +398,7 @@ def test_replacing_all_needs_the_declarations(client, login_as, campaign):
 
 
 def _pdf_text(pdf: Path) -> str:
-    tool = shutil.which("pdftotext")
-    assert tool is not None, "pdftotext is needed (apt-get install poppler-utils)"
-    output = subprocess.run(
-        [tool, "-enc", "UTF-8", str(pdf), "-"], capture_output=True, check=True, timeout=60
-    ).stdout.decode()
-    return "".join(output.split())
+    return "".join(pdf_text(pdf).split())
 
 
 def test_the_sealed_documents_of_a_reused_key_are_made(campaign, koppeling, tmp_path):

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
-import subprocess
 import threading
 from io import BytesIO
 from pathlib import Path
@@ -23,6 +21,7 @@ from orders.models import Order
 from registration import documents as change_documents
 from sealing import pdf as sealing_pdf
 from tests.orders.placing import place_order
+from tests.pdf_text import pdf_text
 from tests.registration.submitting import address_change, submit_change
 
 pytestmark = pytest.mark.django_db
@@ -113,18 +112,7 @@ def _validated(pdf: bytes, pki_dir: Path) -> None:
 
 
 def _text(pdf: bytes, tmp_path: Path) -> str:
-    tool = shutil.which("pdftotext")
-    if tool is None:
-        pytest.skip("pdftotext not installed (apt-get install poppler-utils)")
-    path = tmp_path / "form.pdf"
-    path.write_bytes(pdf)
-    return subprocess.run(
-        [tool, "-layout", "-enc", "UTF-8", str(path), "-"],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=30,
-    ).stdout
+    return pdf_text(pdf, layout=True)
 
 
 def _neutral(text: str, order: Order, cn: str) -> str:

@@ -87,17 +87,42 @@ def server_certificates(
 
     ``requested_by`` / ``managed_by`` narrow it to one person (manual §7.4).
     """
+    certificates = filtered_server_certificates(
+        subscriber=subscriber,
+        product=product,
+        status=status,
+        name_part=name_part,
+        expires_within=expires_within,
+        renewal_due=renewal_due,
+        to_replace=to_replace,
+        requested_by=requested_by,
+        managed_by=managed_by,
+    )
+    return with_replace_before(certificates.with_status()).order_by(
+        *_ordering(SERVER_SORTS, sort, status=status, descending=descending)
+    )
+
+
+def filtered_server_certificates(
+    *,
+    subscriber: Subscriber,
+    product: str = "",
+    status: str = Status.VALID,
+    name_part: str = "",
+    expires_within: int | None = None,
+    renewal_due: bool = False,
+    to_replace: bool = False,
+    requested_by: Person | None = None,
+    managed_by: Person | None = None,
+) -> CertificateQuerySet:
+    """The rows of ``server_certificates`` without what only a page of the list needs
+    (the status and campaign annotations, the order): what Home counts."""
     certificates = _for_person(
         Certificate.objects.filter(subscriber=subscriber, kind=Kind.SERVER),
         requested_by=requested_by,
         managed_by=managed_by,
     )
-    if status == Status.VALID:
-        certificates = certificates.valid()
-    elif status == Status.EXPIRED:
-        certificates = certificates.expired()
-    elif status == Status.REVOKED:
-        certificates = certificates.revoked()
+    certificates = _status_filter(certificates, status)
     certificates = _expiry_filters(
         certificates,
         expires_within=expires_within,
@@ -108,9 +133,17 @@ def server_certificates(
         certificates = certificates.filter(product__code=product)
     if name_part:
         certificates = certificates.filter(common_name__icontains=name_part)
-    return with_replace_before(certificates.with_status()).order_by(
-        *_ordering(SERVER_SORTS, sort, status=status, descending=descending)
-    )
+    return certificates
+
+
+def _status_filter(certificates: CertificateQuerySet, status: str) -> CertificateQuerySet:
+    if status == Status.VALID:
+        return certificates.valid()
+    if status == Status.EXPIRED:
+        return certificates.expired()
+    if status == Status.REVOKED:
+        return certificates.revoked()
+    return certificates
 
 
 def _ordering(
@@ -229,6 +262,42 @@ def card_certificates(
     certificate): the one whose validity the overview shows. ``requested_by`` /
     ``managed_by`` narrow it to one person (manual §7.4).
     """
+    certificates = filtered_card_certificates(
+        subscriber=subscriber,
+        kind=kind,
+        status=status,
+        name_part=name_part,
+        expires_within=expires_within,
+        renewal_due=renewal_due,
+        to_replace=to_replace,
+        requested_by=requested_by,
+        managed_by=managed_by,
+    )
+    if sort in {"cn", "email"}:
+        # Said of the card too, so that this sort can start from the card's index
+        # (certificates.models.Card) and stop after a page.
+        certificates = certificates.filter(card__subscriber=subscriber, card__kind=kind)
+    return (
+        with_replace_before(certificates.with_status())
+        .select_related("card")
+        .order_by(*_ordering(CARD_SORTS, sort, status=status, descending=descending))
+    )
+
+
+def filtered_card_certificates(
+    *,
+    subscriber: Subscriber,
+    kind: Kind,
+    status: str = Status.VALID,
+    name_part: str = "",
+    expires_within: int | None = None,
+    renewal_due: bool = False,
+    to_replace: bool = False,
+    requested_by: Person | None = None,
+    managed_by: Person | None = None,
+) -> CertificateQuerySet:
+    """The rows of ``card_certificates`` without what only a page of the list needs
+    (the status and campaign annotations, the order): what Home counts."""
     row_usage = (
         Q(card_usage__in=["authentication", "signature"])
         if kind == Kind.ESEAL
@@ -239,16 +308,7 @@ def card_certificates(
         requested_by=requested_by,
         managed_by=managed_by,
     )
-    if sort in {"cn", "email"}:
-        # Said of the card too, so that this sort can start from the card's index
-        # (certificates.models.Card) and stop after a page.
-        certificates = certificates.filter(card__subscriber=subscriber, card__kind=kind)
-    if status == Status.VALID:
-        certificates = certificates.valid()
-    elif status == Status.EXPIRED:
-        certificates = certificates.expired()
-    elif status == Status.REVOKED:
-        certificates = certificates.revoked()
+    certificates = _status_filter(certificates, status)
     certificates = _expiry_filters(
         certificates,
         expires_within=expires_within,
@@ -263,11 +323,7 @@ def card_certificates(
                 Q(holder_name__icontains=name_part) | Q(email__icontains=name_part)
             )
         )
-    return (
-        with_replace_before(certificates.with_status())
-        .select_related("card")
-        .order_by(*_ordering(CARD_SORTS, sort, status=status, descending=descending))
-    )
+    return certificates
 
 
 def open_revocation(certificate: Certificate) -> RevocationRequest | None:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import models
+from django.db import connections, models
 from django.db.models import F, Func, OrderBy, QuerySet, Value
 from django.utils import timezone
 
@@ -47,12 +47,50 @@ class Total:
     exact: bool
     limit: int
 
+    def __add__(self, other: Total) -> Total:
+        """The total of two disjoint lists, still bounded by the limit."""
+        count = self.count + other.count
+        return Total(
+            count=min(count, self.limit),
+            exact=self.exact and other.exact and count <= self.limit,
+            limit=self.limit,
+        )
+
 
 def bounded_count(queryset: QuerySet[Any], limit: int | None = None) -> Total:
     """Count at most ``limit + 1`` rows (a LIMIT subquery): cheap at any size."""
     limit = exact_count_limit() if limit is None else limit
     counted = queryset.order_by().values("pk")[: limit + 1].count()
     return Total(count=min(counted, limit), exact=counted <= limit, limit=limit)
+
+
+def bounded_counts(
+    querysets: Mapping[str, QuerySet[Any]], limit: int | None = None
+) -> dict[str, Total]:
+    """``bounded_count`` of several querysets in one statement and one round trip:
+    ``SELECT (SELECT COUNT(*) FROM (… LIMIT n + 1)), …`` (Home's dashboard, issue 15)."""
+    limit = exact_count_limit() if limit is None else limit
+    if not querysets:
+        return {}
+    using = {queryset.db for queryset in querysets.values()}
+    if len(using) != 1:
+        raise ValueError(f"bounded_counts counts on one database, not {sorted(using)}")
+    alias = using.pop()
+    parts: list[str] = []
+    params: list[Any] = []
+    for queryset in querysets.values():
+        limited = queryset.order_by().values("pk")[: limit + 1]
+        sql, sql_params = limited.query.get_compiler(using=alias).as_sql()
+        # Django compiled ``sql``; its values travel apart, as parameters.
+        parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS bounded)")  # noqa: S608
+        params.extend(sql_params)
+    with connections[alias].cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts), params)
+        row = cursor.fetchone()
+    return {
+        name: Total(count=min(counted, limit), exact=counted <= limit, limit=limit)
+        for name, counted in zip(querysets, row, strict=True)
+    }
 
 
 class _Row(Func):

@@ -7,6 +7,7 @@ those rows, because it is counted through the same selectors and filters."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlencode
 
 from django.db.models import QuerySet
@@ -16,9 +17,9 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from certificates.forms import EXPIRY_FILTER_DAYS
-from certificates.models import Certificate, Kind, ReplacementCampaign, Status
-from certificates.selectors import card_certificates, server_certificates
-from core.pagination import Total, bounded_count
+from certificates.models import CertificateQuerySet, Kind, ReplacementCampaign, Status
+from certificates.selectors import filtered_card_certificates, filtered_server_certificates
+from core.pagination import Total, bounded_counts
 from orders.selectors import orders_for_subscriber
 from organisations.models import Subscriber
 
@@ -60,24 +61,11 @@ class KindCounts:
     counts: list[Count]
 
 
-def _certificates(
-    subscriber: Subscriber,
-    kind: str,
-    *,
-    expires_within: int | None = None,
-    renewal_due: bool = False,
-    to_replace: bool = False,
-) -> QuerySet[Certificate]:
+def _certificates(subscriber: Subscriber, kind: str) -> CertificateQuerySet:
     """The valid certificates of a kind as its overview lists them."""
-    filters = {
-        "status": Status.VALID,
-        "expires_within": expires_within,
-        "renewal_due": renewal_due,
-        "to_replace": to_replace,
-    }
     if kind == Kind.SERVER:
-        return server_certificates(subscriber=subscriber, **filters)
-    return card_certificates(subscriber=subscriber, kind=Kind(kind), **filters)
+        return filtered_server_certificates(subscriber=subscriber, status=Status.VALID)
+    return filtered_card_certificates(subscriber=subscriber, kind=Kind(kind), status=Status.VALID)
 
 
 # The list filter "Te vervangen" (certificates.forms.OverviewFilterForm).
@@ -90,13 +78,35 @@ def _list_url(kind: str, params: dict[str, object]) -> str:
 
 
 def dashboard_counts(*, subscriber: Subscriber) -> list[KindCounts]:
-    """The dashboard's rows, one per kind, for one subscriber."""
+    """The dashboard's rows, one per kind, for one subscriber.
+
+    Every number is counted in one statement (``core.pagination.bounded_counts``), each
+    on the rows the list it links to shows: the overview's own selector with the
+    QuerySet method of its filter. "Te verlengen" is counted in its two disjoint parts
+    (``CertificateQuerySet.renewal_window_parts``), which is cheaper than the one
+    query the list filters with and adds up to the same number.
+    """
+    querysets: dict[str, QuerySet[Any]] = {}
+    for kind in KIND_TITLES:
+        valid = _certificates(subscriber, kind)
+        querysets[f"{kind}-valid"] = valid
+        for days in EXPIRY_FILTER_DAYS:
+            querysets[f"{kind}-expiring-{days}"] = valid.expiring_within(days)
+        by_date, by_campaign_only = valid.renewal_window_parts()
+        querysets[f"{kind}-renewal"] = by_date
+        querysets[f"{kind}-renewal-campaign"] = by_campaign_only
+        querysets[f"{kind}-replace"] = valid.to_replace()
+        querysets[f"{kind}-open-orders"] = orders_for_subscriber(
+            subscriber=subscriber, kind=kind, open_only=True
+        )
+    totals = bounded_counts(querysets)
+
     rows = []
     for kind, title in KIND_TITLES.items():
         counts = [
             Count(
                 _("Geldig"),
-                bounded_count(_certificates(subscriber, kind)),
+                totals[f"{kind}-valid"],
                 _list_url(kind, {"status": Status.VALID}),
                 f"{kind}-valid",
             )
@@ -105,7 +115,7 @@ def dashboard_counts(*, subscriber: Subscriber) -> list[KindCounts]:
             counts.append(
                 Count(
                     _("Verloopt binnen %(days)s dagen") % {"days": days},
-                    bounded_count(_certificates(subscriber, kind, expires_within=days)),
+                    totals[f"{kind}-expiring-{days}"],
                     _list_url(kind, {"status": Status.VALID, "expires_within": days}),
                     f"{kind}-expiring-{days}",
                 )
@@ -113,7 +123,7 @@ def dashboard_counts(*, subscriber: Subscriber) -> list[KindCounts]:
         counts.append(
             Count(
                 _("Te verlengen"),
-                bounded_count(_certificates(subscriber, kind, renewal_due=True)),
+                totals[f"{kind}-renewal"] + totals[f"{kind}-renewal-campaign"],
                 _list_url(kind, {"status": Status.VALID, "renewal": "due"}),
                 f"{kind}-renewal",
             )
@@ -121,7 +131,7 @@ def dashboard_counts(*, subscriber: Subscriber) -> list[KindCounts]:
         counts.append(
             Count(
                 _("Te vervangen"),
-                bounded_count(_certificates(subscriber, kind, to_replace=True)),
+                totals[f"{kind}-replace"],
                 _list_url(kind, REPLACE_FILTER),
                 f"{kind}-replace",
             )
@@ -129,9 +139,7 @@ def dashboard_counts(*, subscriber: Subscriber) -> list[KindCounts]:
         counts.append(
             Count(
                 _("Openstaande bestellingen"),
-                bounded_count(
-                    orders_for_subscriber(subscriber=subscriber, kind=kind, open_only=True)
-                ),
+                totals[f"{kind}-open-orders"],
                 f"{reverse('order_list')}?{urlencode({'kind': kind, 'open': 1})}",
                 f"{kind}-open-orders",
             )
@@ -159,7 +167,8 @@ def campaign_banners(*, subscriber: Subscriber) -> list[CampaignBanner]:
     ):
         kind = campaign.target_product.kind
         number = (
-            _certificates(subscriber, kind, to_replace=True)
+            _certificates(subscriber, kind)
+            .to_replace()
             .filter(campaign_entries__campaign=campaign)
             .count()
         )

@@ -167,3 +167,18 @@ def test_a_csr_with_a_key_in_use_is_refused_unless_it_is_the_replaced_one():
     assert csr_check(csr, expect=expect, reusable_spki=checked.spki_sha256).spki_sha256 == (
         checked.spki_sha256
     )
+
+
+def test_the_renewal_window_parts_are_disjoint_and_make_the_whole():
+    """Home counts "Te verlengen" as two parts (issue 15): a campaign member whose window is
+    not open by date is in the second part only, one open by date in the first only."""
+    g3_campaign()
+    ours = Certificate.objects.all()
+    by_date, by_campaign_only = ours.renewal_window_parts()
+    first = set(by_date.values_list("pk", flat=True))
+    second = set(by_campaign_only.values_list("pk", flat=True))
+    koppeling = Certificate.objects.get(common_name="koppeling.voorbeeld.nl")
+    assert koppeling.pk in second
+    assert first and second
+    assert not first & second
+    assert first | second == set(ours.in_renewal_window().values_list("pk", flat=True))

@@ -9,10 +9,10 @@ What a backup holds, and why:
   serial numbers are 126 random bits, recorded only in the Certificate rows
   (unique per CA), and the CRLs are signed from the revoked rows. A CRL's
   number is the signing time in milliseconds (``certificates.ca.local``):
-  there is no counter to back up. A CRL signed after a restore is numbered
-  above every CRL signed before it, even CRLs published after the backup was
-  made. A counter restored from the backup would hand those numbers out a
-  second time.
+  there is no counter to back up. While the clock runs forward, a CRL signed
+  after a restore is numbered above every CRL signed before it, even CRLs
+  published after the backup was made. A counter restored from the backup
+  would hand those numbers out a second time.
 - ``uploads/``: the files in ``PORTAL_UPLOAD_DIR`` (the ID copies of
   ``registration.id_documents``), except dot files (uploads still being written).
 - ``manifest.json`` (last): the format version, when it was made, the
@@ -69,6 +69,7 @@ NAME_PREFIX = "certificaatportaal-backup-"
 UPLOADS = "uploads"
 DATABASE_FILES = {"postgresql": "database.pgdump", "sqlite": "database.sqlite3"}
 CHUNK = 1024 * 1024
+MAX_MANIFEST_BYTES = 64 * 1024 * 1024  # about 400,000 files
 _TIMESTAMP = "%Y%m%dT%H%M%SZ"
 
 # libpq reads these from the environment, so no password ends up on a command line.
@@ -96,7 +97,7 @@ class RestoreResult:
     migrate_needed: tuple[str, ...]  # apps whose migrations the code has past the backup's
 
 
-def backup_create(*, out_dir: Path, upload_dir: Path, now: dt.datetime | None = None) -> Path:
+def backup_create(*, out_dir: Path, upload_dir: Path) -> Path:
     """Write ``<out_dir>/certificaatportaal-backup-<UTC time>.tar`` (mode 0600) and return
     its path. The file appears complete or not at all, and an existing one is never replaced.
 
@@ -108,7 +109,7 @@ def backup_create(*, out_dir: Path, upload_dir: Path, now: dt.datetime | None = 
     migrations = _applied_migrations()
     if not migrations:
         raise BackupError("The database has no migrations applied: there is nothing to back up.")
-    created = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(microsecond=0)
+    created = dt.datetime.now(dt.UTC).replace(microsecond=0)
     out_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     target = out_dir / f"{NAME_PREFIX}{created.strftime(_TIMESTAMP)}.tar"
     if target.exists():
@@ -136,7 +137,7 @@ def backup_create(*, out_dir: Path, upload_dir: Path, now: dt.datetime | None = 
                 }
                 body = json.dumps(manifest, indent=2, sort_keys=True).encode() + b"\n"
                 info = _tarinfo(MANIFEST, len(body), created)
-                archive.addfile(info, _Reader(io.BytesIO(body)))
+                archive.addfile(info, io.BytesIO(body))
             raw.flush()
             os.fsync(raw.fileno())
         try:
@@ -147,7 +148,7 @@ def backup_create(*, out_dir: Path, upload_dir: Path, now: dt.datetime | None = 
     return target
 
 
-def backup_verify(path: Path, staging: Path) -> dict[str, Any]:
+def _verify(path: Path, staging: Path) -> dict[str, Any]:
     """Read the whole archive into ``staging`` and return its manifest; raises BackupError
     unless every file is there, in the manifest, of the listed size and SHA-256, and
     nothing else is in the archive."""
@@ -158,10 +159,14 @@ def backup_verify(path: Path, staging: Path) -> dict[str, Any]:
             for member in archive:
                 name = _safe_name(member)
                 if name in seen or (name == MANIFEST and manifest_body is not None):
-                    raise BackupError(f"{path} holds {name} twice: not a portal backup")
+                    raise BackupError(
+                        f"{path} holds {name} twice: not a portal backup. Nothing was restored."
+                    )
                 source = archive.extractfile(member)
                 assert source is not None  # _safe_name admits regular files only
                 if name == MANIFEST:
+                    if member.size > MAX_MANIFEST_BYTES:
+                        raise BackupError(f"{path}: {MANIFEST} is too large. Nothing was restored.")
                     manifest_body = source.read()
                     continue
                 destination = staging / name
@@ -182,12 +187,17 @@ def backup_verify(path: Path, staging: Path) -> dict[str, Any]:
     try:
         manifest = json.loads(manifest_body)
         listed = {entry["name"]: entry for entry in manifest["files"]}
+        if not isinstance(manifest["database"]["engine"], str) or not isinstance(
+            manifest["migrations"], dict
+        ):
+            raise TypeError
     except (ValueError, KeyError, TypeError):
         raise BackupError(f"{path}: {MANIFEST} cannot be read. Nothing was restored.") from None
     if manifest.get("format") != FORMAT or manifest.get("version") != VERSION:
         raise BackupError(
             f"{path} is not a portal backup of version {VERSION} "
             f"(format {manifest.get('format')!r}, version {manifest.get('version')!r})."
+            " Nothing was restored."
         )
     problems = [f"{name} is missing" for name in sorted(listed.keys() - seen.keys())]
     problems += [f"{name} is not in the manifest" for name in sorted(seen.keys() - listed.keys())]
@@ -217,7 +227,7 @@ def backup_restore(*, path: Path, upload_dir: Path, force: bool = False) -> Rest
     # In the upload directory, so the files move into place by rename. A dot
     # name, so neither a backup nor the orphan sweep takes it for an upload.
     with _staging(upload_dir) as staging:
-        manifest = backup_verify(path, staging)
+        manifest = _verify(path, staging)
         engine = _engine()
         database = manifest["database"]
         if database.get("engine") != engine:

@@ -29,7 +29,7 @@ from cryptography import x509
 from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection, connections
 from django.db.migrations.recorder import MigrationRecorder
 
@@ -252,6 +252,20 @@ def tampered(backup: Path, out: Path) -> Path:
     return out
 
 
+def from_a_newer_portal(backup: Path, out: Path) -> Path:
+    """The backup as a newer portal would write it: a migration this code does not have."""
+    with tarfile.open(backup) as source, tarfile.open(out, "w") as target:
+        for member in source:
+            data = source.extractfile(member).read()
+            if member.name == MANIFEST:
+                manifest = json.loads(data)
+                manifest["migrations"]["certificates"] = "9999_from_the_future"
+                data = json.dumps(manifest).encode()
+                member.size = len(data)
+            target.addfile(member, io.BytesIO(data))
+    return out
+
+
 def truncated(backup: Path, out: Path) -> Path:
     out.write_bytes(backup.read_bytes()[: backup.stat().st_size // 2])
     return out
@@ -291,7 +305,11 @@ def make_backup(out: Path) -> Path:
 
 @pytest.mark.parametrize(
     ("damage", "message"),
-    [(tampered, "does not match its SHA-256"), (truncated, "incomplete")],
+    [
+        (tampered, "does not match its SHA-256"),
+        (truncated, "incomplete"),
+        (from_a_newer_portal, "made by a newer version"),
+    ],
 )
 def test_a_damaged_backup_is_refused_and_leaves_the_database_empty(
     damage, message: str, committed_rows: list, upload_dir: Path, pki_dir: Path, tmp_path: Path
@@ -309,3 +327,16 @@ def test_a_damaged_backup_is_refused_and_leaves_the_database_empty(
             assert connections[alias].introspection.table_names() == []
             connections[alias].close()
     assert not [p for p in restored_uploads.rglob("*") if p.is_file()]
+
+
+def test_a_file_outside_the_backup_layout_is_refused_before_anything_is_written(
+    upload_dir: Path, tmp_path: Path
+) -> None:
+    evil = tmp_path / "evil.tar"
+    with tarfile.open(evil, "w") as archive:
+        info = tarfile.TarInfo("uploads/../../outside.txt")
+        info.size = 3
+        archive.addfile(info, io.BytesIO(b"bad"))
+    with pytest.raises(CommandError, match="does not belong in a portal backup"):
+        call_command("restore", str(evil))
+    assert not list(tmp_path.rglob("outside.txt"))

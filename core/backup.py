@@ -233,7 +233,7 @@ def backup_restore(*, path: Path, upload_dir: Path, force: bool = False) -> Rest
         if database.get("engine") != engine:
             raise BackupError(
                 f"{path} holds a {database.get('engine')} database; DATABASE_URL names a"
-                f" {engine} database."
+                f" {engine} database. Nothing was restored."
             )
         migrate_needed = _migrations_behind(manifest["migrations"])
         dump = staging / DATABASE_FILES[engine]

@@ -103,6 +103,23 @@ BENCH_ARGS ?=
 bench: install
 	$(PY) -m bench $(BENCH_ARGS)
 
+# One backup file of the database DATABASE_URL names (SQLite by default) and the uploaded
+# ID copies, with a SHA-256 manifest; no keys (core/backup.py). Restore with the portal
+# stopped: make restore BACKUP=FILE (RESTORE_ARGS=--force for a database that has tables).
+.PHONY: backup restore
+BACKUP_DIR ?= var/backups
+RESTORE_ARGS ?=
+backup: install
+	$(PY) manage.py backup --out $(BACKUP_DIR)
+
+ifneq ($(filter restore,$(MAKECMDGOALS)),)
+ifeq ($(BACKUP),)
+$(error make restore needs the backup file: make restore BACKUP=$(BACKUP_DIR)/certificaatportaal-backup-<time>.tar)
+endif
+endif
+restore: install
+	$(PY) manage.py restore $(RESTORE_ARGS) "$(BACKUP)"
+
 messages: install
 	$(PY) manage.py makemessages --locale en --no-obsolete --no-location \
 		--ignore '.venv/*' --ignore 'node_modules/*' --ignore 'var/*'

@@ -53,10 +53,12 @@ class Command(BaseCommand):
         for name, value in addresses:
             if not ADDRESS.match(value):
                 raise CommandError(f"{name} must be HOST:PORT, not {value!r}")
-        try:
-            crl_base_path = nginx.crl_path(settings.PORTAL_CRL_BASE_URL)
-        except ValueError as error:
-            raise CommandError(str(error)) from None
+        crl_base_path = ""
+        if http_listen:
+            try:
+                crl_base_path = nginx.crl_path(settings.PORTAL_CRL_BASE_URL)
+            except ValueError as error:
+                raise CommandError(str(error)) from None
         pki = pki.resolve()
         for needed in ("server.crt", "server.key", "trust-bundle.pem"):
             if not (pki / needed).exists():

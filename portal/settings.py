@@ -11,6 +11,7 @@ import ipaddress
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from celery.schedules import crontab
@@ -185,6 +186,22 @@ if _database_url:
         DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
     except ValueError as exc:
         raise ImproperlyConfigured(f"DATABASE_URL cannot be read: {exc}") from None
+    # The password from a file (a container secret), as SECRET_KEY_FILE: DATABASE_URL
+    # then names everything else and no password sits in the environment.
+    if _password_file := envpath("DATABASE_PASSWORD_FILE"):
+        if DATABASES["default"].get("PASSWORD"):
+            raise ImproperlyConfigured(
+                "DATABASE_URL holds a password and DATABASE_PASSWORD_FILE is set: use one"
+            )
+        if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+            raise ImproperlyConfigured("DATABASE_PASSWORD_FILE is for a postgres:// DATABASE_URL")
+        # Trailing newlines go, as the postgres image reads POSTGRES_PASSWORD_FILE.
+        _password = _password_file.read_text().rstrip("\r\n")
+        if not _password:
+            raise ImproperlyConfigured(f"DATABASE_PASSWORD_FILE {_password_file} is empty")
+        DATABASES["default"]["PASSWORD"] = _password
+elif os.environ.get("DATABASE_PASSWORD_FILE"):
+    raise ImproperlyConfigured("DATABASE_PASSWORD_FILE is set without a DATABASE_URL")
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
@@ -319,6 +336,13 @@ if not PORTAL_CRL_BASE_URL.startswith(("http://", "https://")):
     raise ImproperlyConfigured(
         f"PORTAL_CRL_BASE_URL must start with http:// or https://, not {PORTAL_CRL_BASE_URL!r}"
     )
+# Relying parties fetch the CRLs and CA certificates by that URL's host (nginx passes
+# it on, deploy/nginx): the portal answers to it, also when it is not the portal's own.
+_crl_host = urlsplit(PORTAL_CRL_BASE_URL).hostname
+if _crl_host and ":" in _crl_host:
+    _crl_host = f"[{_crl_host}]"
+if _crl_host and "*" not in ALLOWED_HOSTS and _crl_host not in ALLOWED_HOSTS:
+    ALLOWED_HOSTS.append(_crl_host)
 
 # Digipoort server certificates get a service name the portal determines from
 # the OIN (SPEC.md §7): <OIN>.<this domain>, a domain the TSP controls.

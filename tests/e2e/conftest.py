@@ -68,6 +68,12 @@ class NginxProxy:
     host: str
     port: int
     prefix: Path
+    # Plain HTTP (`nginx_conf --http-listen`): the CRLs and CA certificates, else a redirect.
+    http_port: int
+
+    @property
+    def http_base_url(self) -> str:
+        return f"http://{self.host}:{self.http_port}"
 
 
 def nginx_binary() -> str:
@@ -267,19 +273,22 @@ def nginx_proxy(
 @contextmanager
 def running_nginx(pki_dir: Path, upstream: str, private: Path) -> Iterator[NginxProxy]:
     """nginx from `manage.py nginx_conf` in front of ``upstream``, its prefix in
-    ``private`` (made 0700), started as whoever runs the tests."""
+    ``private`` (made 0700), started as whoever runs the tests; TLS on one port and
+    plain HTTP on another."""
     from django.core.management import call_command
 
     binary = nginx_binary()
     private.chmod(0o700)
     prefix = private / "nginx"
     port = free_port()
+    http_port = free_port()
     call_command(
         "nginx_conf",
         pki=pki_dir,
         listen=f"127.0.0.1:{port}",
         upstream=upstream,
         prefix=prefix,
+        http_listen=f"127.0.0.1:{http_port}",
         stdout=io.StringIO(),
     )
     error_log = prefix / "error.log"
@@ -293,9 +302,14 @@ def running_nginx(pki_dir: Path, upstream: str, private: Path) -> Iterator[Nginx
             stderr=subprocess.STDOUT,
         )
     try:
-        wait_for_port("127.0.0.1", port, process, "nginx", error_log, output)
+        for listening in (port, http_port):
+            wait_for_port("127.0.0.1", listening, process, "nginx", error_log, output)
         yield NginxProxy(
-            base_url=f"https://localhost:{port}", host="localhost", port=port, prefix=prefix
+            base_url=f"https://localhost:{port}",
+            host="localhost",
+            port=port,
+            prefix=prefix,
+            http_port=http_port,
         )
     finally:
         stop(process, signal.SIGQUIT)

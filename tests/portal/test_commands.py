@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import stat
 import subprocess
@@ -259,4 +260,107 @@ def test_nginx_conf_creates_a_missing_proxy_secret_and_keeps_it_out_of_the_confi
 def test_the_committed_deploy_config_holds_no_secret():
     config = (ROOT / "deploy/nginx/nginx.conf").read_text()
     assert config.count("include /etc/certificaatportaal/pki/proxy-secret.conf;") == 3
-    assert "proxy_set_header X-Portal-Proxy-Secret" not in config
+    # Only the plain-HTTP server names the header, to drop it (an empty value).
+    assert re.findall(r"proxy_set_header X-Portal-Proxy-Secret (.*);", config) == ['""']
+
+
+def http_server_block(config: str) -> str:
+    """The plain-HTTP server of a rendered config (the second server block)."""
+    servers = config.split("\n    server {\n")
+    assert len(servers) == 3, "a TLS and a plain-HTTP server"
+    return servers[2]
+
+
+def test_nginx_conf_http_listen_serves_the_published_files_and_redirects_the_rest(
+    pki_dir, tmp_path
+):
+    if shutil.which("nginx") is None:
+        pytest.fail("nginx is not installed (make system-deps)")
+    prefix = tmp_path / "nginx"
+    call_command(
+        "nginx_conf",
+        pki=pki_dir,
+        listen="127.0.0.1:8443",
+        upstream="127.0.0.1:8000",
+        prefix=prefix,
+        http_listen="127.0.0.1:8080",
+    )
+    config = (prefix / "nginx.conf").read_text()
+    http = http_server_block(config)
+    assert "listen 127.0.0.1:8080;" in http
+    # The default PORTAL_CRL_BASE_URL, http://localhost/crl: /crl/<slug>.crl and .crt.
+    assert "location ~ ^/crl/(?<published>[a-z0-9-]+[.]cr[lt])$ {" in http
+    assert "return 301 https://$host:8443$request_uri;" in http
+    # No certificate headers, no proxy secret: dropped, whatever the client sent.
+    assert 'proxy_set_header X-SSL-Client-Cert "";' in http
+    assert 'proxy_set_header X-SSL-Client-Verify "";' in http
+    assert 'proxy_set_header X-Portal-Proxy-Secret "";' in http
+    assert "proxy-secret.conf" not in http and "$ssl_client" not in http
+    # HTTPS: HSTS from nginx only, on every answer.
+    assert "proxy_hide_header Strict-Transport-Security;" in config
+    assert (
+        'add_header Strict-Transport-Security "max-age=31536000; includeSubDomains" always;'
+        in config
+    )
+    result = subprocess.run(
+        ["nginx", "-t", "-p", prefix, "-c", prefix / "nginx.conf", "-e", prefix / "error.log"],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("base_url", "location"),
+    [
+        ("http://crl.certificaatportaal.nl", "location ~ ^/(?<published>"),
+        ("http://pki.example.nl/ca/crl.d/", r"location ~ ^/ca/crl\.d/(?<published>"),
+    ],
+)
+def test_nginx_conf_serves_the_crls_at_the_path_of_the_crl_base_url(
+    pki_dir, tmp_path, settings, base_url, location
+):
+    settings.PORTAL_CRL_BASE_URL = base_url
+    options = {"pki": pki_dir, "upstream": "127.0.0.1:8000", "prefix": tmp_path}
+    call_command("nginx_conf", listen="0.0.0.0:443", http_listen="0.0.0.0:80", **options)
+    http = http_server_block((tmp_path / "nginx.conf").read_text())
+    assert location in http
+    # The portal's own path, whatever the published one.
+    assert "rewrite ^ /crl/$published break;" in http
+    assert "return 301 https://$host$request_uri;" in http  # 443: no port
+
+
+def test_nginx_conf_without_http_listen_has_no_plain_http_server(pki_dir, tmp_path):
+    call_command(
+        "nginx_conf",
+        pki=pki_dir,
+        listen="127.0.0.1:8443",
+        upstream="127.0.0.1:8000",
+        prefix=tmp_path,
+    )
+    config = (tmp_path / "nginx.conf").read_text()
+    assert config.count("\n    server {\n") == 1
+    assert "Strict-Transport-Security" in config
+
+
+@pytest.mark.parametrize(
+    ("option", "base_url", "message"),
+    [
+        ({"http_listen": "80; evil"}, "http://localhost/crl", "--http-listen"),
+        ({"http_listen": "127.0.0.1:80"}, "http://localhost/c rl", "nginx cannot serve"),
+        ({"http_listen": "127.0.0.1:80"}, "http://localhost/crl{x}", "nginx cannot serve"),
+    ],
+)
+def test_nginx_conf_refuses_a_bad_http_listen_or_crl_path(
+    pki_dir, tmp_path, settings, option, base_url, message
+):
+    settings.PORTAL_CRL_BASE_URL = base_url
+    with pytest.raises(CommandError, match=message):
+        call_command(
+            "nginx_conf",
+            pki=pki_dir,
+            listen="127.0.0.1:8443",
+            upstream="127.0.0.1:8000",
+            prefix=tmp_path,
+            **option,
+        )

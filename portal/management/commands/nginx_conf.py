@@ -3,6 +3,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from core import proxy_secret
@@ -25,6 +26,15 @@ class Command(BaseCommand):
             metavar="ADDR",
             help="Source address nginx connects to the portal from (PORTAL_TRUSTED_PROXIES).",
         )
+        parser.add_argument(
+            "--http-listen",
+            default="",
+            metavar="HOST:PORT",
+            help=(
+                "Also serve plain HTTP here: the CRLs and CA certificates under the path of "
+                "PORTAL_CRL_BASE_URL, everything else redirected to HTTPS."
+            ),
+        )
 
     def handle(
         self,
@@ -34,11 +44,21 @@ class Command(BaseCommand):
         upstream: str,
         prefix: Path,
         proxy_bind: str,
+        http_listen: str,
         **options: object,
     ) -> None:
-        for name, value in (("--listen", listen), ("--upstream", upstream)):
+        addresses = [("--listen", listen), ("--upstream", upstream)]
+        if http_listen:
+            addresses.append(("--http-listen", http_listen))
+        for name, value in addresses:
             if not ADDRESS.match(value):
                 raise CommandError(f"{name} must be HOST:PORT, not {value!r}")
+        crl_base_path = ""
+        if http_listen:
+            try:
+                crl_base_path = nginx.crl_path(settings.PORTAL_CRL_BASE_URL)
+            except ValueError as error:
+                raise CommandError(str(error)) from None
         pki = pki.resolve()
         for needed in ("server.crt", "server.key", "trust-bundle.pem"):
             if not (pki / needed).exists():
@@ -48,7 +68,13 @@ class Command(BaseCommand):
         prefix = prefix.resolve()
         prefix.mkdir(parents=True, exist_ok=True)
         config = nginx.render(
-            pki=pki, listen=listen, upstream=upstream, prefix=prefix, proxy_bind=proxy_bind
+            pki=pki,
+            listen=listen,
+            upstream=upstream,
+            prefix=prefix,
+            proxy_bind=proxy_bind,
+            http_listen=http_listen,
+            crl_base_path=crl_base_path,
         )
         (prefix / "nginx.conf").write_text(config)
         self.stdout.write(self.style.SUCCESS(f"Wrote {prefix / 'nginx.conf'}"))

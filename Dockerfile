@@ -14,9 +14,11 @@ FROM python:3.11-slim-bookworm
 # PORTAL_VAR_DIR: uploads (a volume in compose); /app itself stays read-only.
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
     PORTAL_VAR_DIR=/var/lib/portal XDG_CACHE_HOME=/tmp/cache
-# WeasyPrint renders the order forms with Pango and HarfBuzz.
+# WeasyPrint renders the order forms with Pango and HarfBuzz; `manage.py backup`
+# needs pg_dump of the compose PostgreSQL's version (15, as Debian bookworm's).
 RUN apt-get update && apt-get install -y --no-install-recommends \
         libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
+        postgresql-client-15 \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY requirements.txt ./

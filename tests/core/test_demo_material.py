@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
 
 from core.demo_material import demo_files, is_demo_certificate, pki_files
-from tests.own_pki import own_ca_pem
+from tests.factories import ca_certificate
 
 
 def test_every_certificate_demo_pki_writes_is_demo_material(pki_dir):
@@ -18,7 +19,7 @@ def test_every_certificate_demo_pki_writes_is_demo_material(pki_dir):
 
 def test_an_own_ca_is_not_demo_material(tmp_path):
     own = tmp_path / "own.pem"
-    own.write_bytes(own_ca_pem())
+    own.write_bytes(ca_certificate("Eigen CA").public_bytes(Encoding.PEM))
     assert demo_files([own]) == []
 
 

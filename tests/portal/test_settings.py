@@ -11,8 +11,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.serialization import Encoding
 
-from tests.own_pki import own_ca_pem
+from tests.factories import ca_certificate
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -225,32 +226,30 @@ def test_production_refuses_demo_pki_material(pki_dir, tmp_path):
     assert "or set PORTAL_ALLOW_DEMO_PKI=1" in result.stderr
 
 
-def test_production_refuses_a_demo_seal_among_own_material(pki_dir, tmp_path):
-    """Only the seal is demo material: the trust bundle and the CA are someone else's."""
+def own_pki_env(pki_dir: Path, tmp_path: Path) -> dict[str, str]:
+    """Production with a trust bundle of the operator's own and no demo PKI directory."""
     own = tmp_path / "own.pem"
-    own.write_bytes(own_ca_pem())
+    own.write_bytes(ca_certificate("Eigen CA").public_bytes(Encoding.PEM))
     env = production_env(pki_dir, tmp_path)
     del env["PORTAL_ALLOW_DEMO_PKI"]
     del env["PORTAL_PKI_DIR"]
-    env.update(
-        PORTAL_TRUST_BUNDLE=str(own),
-        PORTAL_SEAL_CERT=str(pki_dir / "seal.crt"),
-        PORTAL_SEAL_KEY=str(pki_dir / "seal.key"),
-    )
-    result = check(**env)
-    assert result.returncode != 0
-    assert f"is configured: {pki_dir / 'seal.crt'}. Configure" in result.stderr
+    return {**env, "PORTAL_TRUST_BUNDLE": str(own)}
 
 
 def test_production_starts_with_own_pki_material(pki_dir, tmp_path):
-    own = tmp_path / "own.pem"
-    own.write_bytes(own_ca_pem())
-    env = production_env(pki_dir, tmp_path)
-    del env["PORTAL_ALLOW_DEMO_PKI"]
-    del env["PORTAL_PKI_DIR"]
-    env.update(PORTAL_TRUST_BUNDLE=str(own))
-    result = check(**env)
+    result = check(**own_pki_env(pki_dir, tmp_path))
     assert result.returncode == 0, result.stderr
+
+
+def test_production_refuses_a_demo_seal_among_own_material(pki_dir, tmp_path):
+    """Only the seal is demo material: the trust bundle is the operator's own."""
+    result = check(
+        **own_pki_env(pki_dir, tmp_path),
+        PORTAL_SEAL_CERT=str(pki_dir / "seal.crt"),
+        PORTAL_SEAL_KEY=str(pki_dir / "seal.key"),
+    )
+    assert result.returncode != 0
+    assert f"is configured: {pki_dir / 'seal.crt'}. Configure" in result.stderr
 
 
 def test_check_deploy_warns_about_demo_pki_material(pki_dir, tmp_path):

@@ -32,6 +32,7 @@ from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsag
 
 from certificates.x509_fields import UZI_OTHERNAME_OID
 from core import proxy_secret
+from core.demo_material import DEMO_PKI_CERTSIGN_ORGANISATION, DEMO_PKI_ORGANISATION
 
 P12_PASSWORD = b"demo"
 CRL_BASE_URL = "http://localhost/crl"
@@ -237,14 +238,14 @@ def _ca_name(spec: CASpec) -> x509.Name:
         return x509.Name(
             [
                 x509.NameAttribute(NameOID.COUNTRY_NAME, "RO"),
-                x509.NameAttribute(NameOID.ORGANIZATION_NAME, "certSIGN Demo"),
+                x509.NameAttribute(NameOID.ORGANIZATION_NAME, DEMO_PKI_CERTSIGN_ORGANISATION),
                 x509.NameAttribute(NameOID.COMMON_NAME, spec.name),
             ]
         )
     return x509.Name(
         [
             x509.NameAttribute(NameOID.COUNTRY_NAME, "NL"),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Certificaatportaal Demo"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, DEMO_PKI_ORGANISATION),
             x509.NameAttribute(NameOID.ORGANIZATION_IDENTIFIER, "NTRNL-99999999"),
             x509.NameAttribute(NameOID.COMMON_NAME, spec.name),
         ]
@@ -564,7 +565,7 @@ def build(out: Path) -> DemoPKI:
             subject=x509.Name(
                 [
                     x509.NameAttribute(NameOID.COUNTRY_NAME, "NL"),
-                    x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Certificaatportaal Demo"),
+                    x509.NameAttribute(NameOID.ORGANIZATION_NAME, DEMO_PKI_ORGANISATION),
                     x509.NameAttribute(NameOID.COMMON_NAME, "localhost"),
                 ]
             ),
@@ -590,7 +591,7 @@ def build(out: Path) -> DemoPKI:
             subject=x509.Name(
                 [
                     x509.NameAttribute(NameOID.COUNTRY_NAME, "NL"),
-                    x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Certificaatportaal Demo"),
+                    x509.NameAttribute(NameOID.ORGANIZATION_NAME, DEMO_PKI_ORGANISATION),
                     x509.NameAttribute(NameOID.ORGANIZATION_IDENTIFIER, "NTRNL-99999999"),
                     x509.NameAttribute(NameOID.COMMON_NAME, "Certificaatportaal Demo Zegel"),
                 ]

@@ -1,5 +1,5 @@
 """Deploy checks: `manage.py check --deploy` refuses a development login and warns
-when nobody could log in (no trust bundle, no proxy secret)."""
+when nobody could log in (no trust bundle, no proxy secret) and about demo PKI material."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
+
+from core import demo_material
 
 
 @register(Tags.security, deploy=True)
@@ -47,6 +49,35 @@ def proxy_secret_configured(app_configs: Any, **kwargs: Any) -> list[Warning]:
                     "and restart the portal."
                 ),
                 id="portal.W002",
+            )
+        ]
+    return []
+
+
+@register(Tags.security, deploy=True)
+def no_demo_pki(app_configs: Any, **kwargs: Any) -> list[Warning]:
+    """The same recognition as start-up in production (PORTAL_PRODUCTION, settings.py)."""
+    if settings.PORTAL_ALLOW_DEMO_PKI:
+        return []
+    found = demo_material.demo_files(
+        demo_material.pki_files(
+            trust_bundle=settings.PORTAL_TRUST_BUNDLE,
+            seal_cert=settings.PORTAL_SEAL_CERT,
+            ca_dir=settings.PORTAL_CA_DIR,
+            pki_dir=settings.PORTAL_PKI_DIR,
+        )
+    )
+    if found:
+        return [
+            Warning(
+                "Demo PKI material made by `manage.py demo_pki` is configured: "
+                + ", ".join(str(path) for path in found),
+                hint=(
+                    "Configure your own trust bundle, seal, CA and nginx server certificate, "
+                    "or set PORTAL_ALLOW_DEMO_PKI=1 for a demonstration deployment. "
+                    "PORTAL_PRODUCTION=1 refuses to start with it."
+                ),
+                id="portal.W003",
             )
         ]
     return []

@@ -155,6 +155,7 @@ HEADERS = """\
             proxy_set_header X-Forwarded-For $remote_addr;
             proxy_set_header X-Forwarded-Proto https;
             proxy_set_header X-Forwarded-Host "";
+            proxy_set_header X-Request-ID $request_id;
             # Always set from the TLS session, never from the client.
             proxy_set_header X-SSL-Client-Cert $ssl_client_escaped_cert;
             proxy_set_header X-SSL-Client-Verify $ssl_client_verify;

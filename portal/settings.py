@@ -17,8 +17,9 @@ import dj_database_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from pythonjsonlogger.core import RESERVED_ATTRS
 
-from core import proxy_secret
+from core import demo_material, proxy_secret
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("PORTAL_VAR_DIR", BASE_DIR / "var"))
@@ -96,6 +97,12 @@ def _secret_key() -> str:
         if not key:
             raise ImproperlyConfigured(f"SECRET_KEY_FILE {key_file} is empty")
         return key
+    if PORTAL_PRODUCTION:
+        _refuse(
+            "SECRET_KEY is not set (the key generated in var/secret-key is for development): "
+            + _KEY_ADVICE
+        )
+        return ""
     # Embedded default: a random key kept outside the repository, so a fresh
     # clone runs without configuration and no key is ever committed.
     generated = VAR_DIR / "secret-key"
@@ -106,8 +113,45 @@ def _secret_key() -> str:
     return generated.read_text().strip()
 
 
+# Production (issue 16): start-up refuses what is only fit for development or a demo,
+# all of it at once (raised at the end of this module, see _refuse).
+PORTAL_PRODUCTION = envbool("PORTAL_PRODUCTION", False)
+_refused: list[str] = []
+
+
+def _refuse(problem: str) -> None:
+    _refused.append(problem)
+
+
+_KEY_ADVICE = (
+    "set SECRET_KEY or SECRET_KEY_FILE to a random value of at least 50 characters, e.g. from"
+    " `python -c 'import secrets; print(secrets.token_urlsafe(64))'`."
+)
+# Placeholders people paste from examples: never a production secret key.
+_PLACEHOLDER_KEYS = ("django-insecure", "changeme", "change-me", "change_me", "secret-key")
+
+
+def _weak_secret_key(key: str) -> str | None:
+    """Why ``key`` is no production secret key (as Django's security.W009, and
+    placeholders), or None."""
+    if len(key) < 50:
+        return f"SECRET_KEY is {len(key)} characters long"
+    if len(set(key)) < 5:
+        return "SECRET_KEY has fewer than 5 different characters"
+    if any(word in key.lower() for word in _PLACEHOLDER_KEYS):
+        return "SECRET_KEY is a placeholder value"
+    return None
+
+
 DEBUG = envbool("DEBUG", False)
 SECRET_KEY = _secret_key()
+if PORTAL_PRODUCTION:
+    if DEBUG:
+        _refuse("DEBUG is on: unset it or set DEBUG=0.")
+    if SECRET_KEY and (weakness := _weak_secret_key(SECRET_KEY)):
+        _refuse(f"{weakness}: {_KEY_ADVICE}")
+    if envbool("PORTAL_DEV_LOGIN", False):
+        _refuse("PORTAL_DEV_LOGIN is set: the development login has no place here; unset it.")
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 
 # Development login (pick a demo identity): only with DEBUG *and* the flag;
@@ -137,6 +181,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the request id, the access line and the context of every log line.
+    "portal.request_log.RequestLogMiddleware",
+    # /healthz and /readyz answered before redirects, host checks, sessions and login.
+    "portal.health.HealthCheckMiddleware",
     "portal.middleware.ProxyHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "portal.middleware.ContentSecurityPolicyMiddleware",
@@ -462,13 +510,73 @@ PORTAL_SIGNED_FORMS_ADDRESS = os.environ.get(
 )
 
 # --- Logging --------------------------------------------------------------
+# One JSON object per line in production (issue 16), plain text by default otherwise.
+# Every line logged while a request is served carries its context
+# (core/log_context.py); the access line is portal.request (portal/request_log.py).
+PORTAL_LOG_FORMAT = os.environ.get("PORTAL_LOG_FORMAT", "json" if PORTAL_PRODUCTION else "text")
+if PORTAL_LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured(f"PORTAL_LOG_FORMAT must be json or text, not {PORTAL_LOG_FORMAT!r}")
+PORTAL_LOG_LEVEL = os.environ.get("PORTAL_LOG_LEVEL", "INFO").upper()
+if PORTAL_LOG_LEVEL not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+    raise ImproperlyConfigured(
+        "PORTAL_LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL,"
+        f" not {PORTAL_LOG_LEVEL!r}"
+    )
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_context": {"()": "core.log_context.RequestContextFilter"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": ["levelname", "name", "message"],
+            "rename_fields": {"levelname": "level", "name": "logger", "exc_info": "exception"},
+            "timestamp": True,
+            # Django's own request lines pass the request object along: its repr holds
+            # the query string. The request's fields come from the context filter.
+            "reserved_attrs": [*RESERVED_ATTRS, "request"],
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": PORTAL_LOG_FORMAT,
+            "filters": ["request_context"],
+        }
+    },
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
-        "portal": {"level": os.environ.get("PORTAL_LOG_LEVEL", "INFO")},
+        "portal": {"level": PORTAL_LOG_LEVEL},
+        # The worker's own lines ("… ready.", tasks received and done) through the same
+        # handler: Celery leaves the logging configuration to Django.
+        "celery": {"level": "INFO"},
     },
 }
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# Demo PKI material (manage.py demo_pki, core/demo_material.py) in production only
+# with this flag: a demonstration or test deployment; `check --deploy` warns too.
+PORTAL_ALLOW_DEMO_PKI = envbool("PORTAL_ALLOW_DEMO_PKI", False)
+if PORTAL_PRODUCTION and not PORTAL_ALLOW_DEMO_PKI:
+    _demo_files = demo_material.demo_files(
+        demo_material.pki_files(
+            trust_bundle=PORTAL_TRUST_BUNDLE,
+            seal_cert=PORTAL_SEAL_CERT,
+            ca_dir=PORTAL_CA_DIR,
+            pki_dir=PORTAL_PKI_DIR,
+        )
+    )
+    if _demo_files:
+        _refuse(
+            "demo PKI material made by `manage.py demo_pki` is configured: "
+            + ", ".join(str(path) for path in _demo_files)
+            + ". Configure your own trust bundle (PORTAL_TRUST_BUNDLE), seal "
+            "(PORTAL_SEAL_KEY/PORTAL_SEAL_CERT), CA (PORTAL_CA_DIR) and nginx server "
+            "certificate, or set PORTAL_ALLOW_DEMO_PKI=1 for a demonstration deployment."
+        )
+if _refused:
+    raise ImproperlyConfigured(
+        "PORTAL_PRODUCTION=1, and start-up refuses:\n"
+        + "\n".join(f"- {problem}" for problem in _refused)
+    )

@@ -9,6 +9,7 @@ trusts.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -17,6 +18,10 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 from django.conf import settings
+
+from core.health import Check
+
+logger = logging.getLogger("portal.health")
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,25 @@ def seal_paths() -> tuple[Path, Path, Path | None]:
 def portal_seal() -> Seal:
     """The configured seal (``PORTAL_SEAL_KEY``/``PORTAL_SEAL_CERT``)."""
     return load_seal(*seal_paths())
+
+
+def seal_check() -> Check:
+    """Readiness (``/readyz``): the configured seal's key and certificate load, and belong
+    together. Loaded as sealing loads them (cached), so a ready process can seal."""
+    try:
+        seal = portal_seal()
+    except SealNotConfigured:
+        return Check(ok=False, detail="not configured")
+    except OSError as error:
+        logger.warning("Readiness: seal key or certificate unreadable: %s", error)
+        return Check(ok=False, detail="key or certificate unreadable")
+    except (ValueError, TypeError) as error:
+        logger.warning("Readiness: seal key or certificate invalid: %s", error)
+        return Check(ok=False, detail="key or certificate invalid")
+    if seal.key.public_key() != seal.certificate.public_key():
+        logger.warning("Readiness: the seal key does not belong to the seal certificate")
+        return Check(ok=False, detail="key does not match the certificate")
+    return Check(ok=True)
 
 
 @lru_cache

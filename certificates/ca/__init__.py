@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import logging
 from functools import lru_cache
 
 from django.conf import settings
@@ -19,6 +20,9 @@ from certificates.ca.base import (
     ProfileData,
     SubjectData,
 )
+from core.health import Check
+
+logger = logging.getLogger("portal.health")
 
 __all__ = [
     "CAUnavailable",
@@ -28,6 +32,7 @@ __all__ = [
     "ProfileData",
     "SubjectData",
     "ca_backend",
+    "ca_check",
 ]
 
 
@@ -39,3 +44,14 @@ def _backend(dotted_path: str) -> CertificateAuthority:
 def ca_backend() -> CertificateAuthority:
     """The configured CA backend, one instance per process and setting value."""
     return _backend(settings.PORTAL_CA_BACKEND)
+
+
+def ca_check() -> Check:
+    """Readiness (``/readyz``): the configured CA backend could issue now (its keys load).
+    The reason is logged; the answer only says that it failed."""
+    try:
+        ca_backend().check()
+    except (CAUnavailable, OSError) as error:
+        logger.warning("Readiness: CA backend unavailable: %s", error)
+        return Check(ok=False, detail="CA keys not loadable")
+    return Check(ok=True)

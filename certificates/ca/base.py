@@ -179,3 +179,8 @@ class CertificateAuthority(Protocol):
         Raises CAUnavailable for a slug the backend does not know.
         """
         ...
+
+    def check(self) -> None:
+        """Readiness (``/readyz``): raises CAUnavailable when the backend could not issue
+        now (its keys do not load, its CA is unreachable)."""
+        ...

@@ -533,6 +533,12 @@ class LocalCA:
             builder = builder.add_revoked_certificate(entry.build())
         return builder.sign(ca.key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
 
+    def check(self) -> None:
+        """Every CA in PORTAL_CA_DIR loads (each key belongs to its certificate, see
+        ``_load_dir``) and at least one has its key, so there is a CA to issue from."""
+        if not any(ca.key is not None for ca in _cas().values()):
+            raise CAUnavailable(f"No CA key in {_ca_dir()}: nothing to issue from")
+
     def ca_certificate(self, slug: str) -> x509.Certificate:
         """The CA certificate of ``slug`` (its file name in PORTAL_CA_DIR)."""
         if not _SLUG.match(slug) or (ca := _cas().get(slug)) is None:

@@ -14,5 +14,8 @@ timeout = 60
 forwarded_allow_ips = ""
 # No shared $HOME/.gunicorn control socket between instances.
 control_socket_disable = True
-accesslog = "-"
+# No access log of gunicorn's own: the portal logs one line per request itself
+# (logger portal.request, with the request id, person and client address; JSON in
+# production); a second line per request in another format would only be noise.
+accesslog = None
 errorlog = "-"

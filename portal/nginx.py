@@ -38,7 +38,13 @@ http {
     fastcgi_temp_path @PREFIX@/fastcgi_temp;
     uwsgi_temp_path @PREFIX@/uwsgi_temp;
     scgi_temp_path @PREFIX@/scgi_temp;
-    access_log @ACCESS_LOG@;
+    # One JSON object per request; request_id is what the portal's own log lines
+    # carry (X-Request-ID), so one request can be followed through both.
+    log_format portal_json escape=json '{"time":"$time_iso8601","request_id":"$request_id",'
+        '"client":"$remote_addr","method":"$request_method","uri":"$request_uri",'
+        '"status":$status,"bytes":$body_bytes_sent,"duration_s":$request_time,'
+        '"upstream_s":"$upstream_response_time","client_verify":"$ssl_client_verify"}';
+    access_log @ACCESS_LOG@ portal_json;
 
     default_type application/octet-stream;
     server_tokens off;

@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.client
 import json
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -54,3 +55,26 @@ def test_nginx_replaces_a_request_id_the_client_sent(
     request_id = page.headers["X-Request-ID"]
     assert NGINX_REQUEST_ID.fullmatch(request_id)
     assert request_id != spoofed
+
+
+def test_nginx_logs_the_request_id_the_portal_answered_with(
+    nginx_proxy: NginxProxy, pki_dir: Path
+) -> None:
+    """nginx's access log is one JSON object per request, with the same request id as the
+    portal's answer (and its own log lines): one request can be followed through both."""
+    page = via_nginx(nginx_proxy, pki_dir, "joost")
+    request_id = page.headers["X-Request-ID"]
+    log = nginx_proxy.prefix / "access.log"
+    # nginx writes the line when it finishes the request, which may be just after the
+    # client has read the answer.
+    deadline = time.monotonic() + 10
+    while True:
+        entries = [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
+        ours = [e for e in entries if e["request_id"] == request_id]
+        if ours or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    [entry] = ours
+    assert entry["status"] == 200
+    assert entry["method"] == "GET"
+    assert entry["client_verify"] == "SUCCESS"

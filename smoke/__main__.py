@@ -13,6 +13,7 @@ import sys
 import time
 import traceback
 
+from smoke.browser import PageError
 from smoke.stack import SetupError, Stack
 from smoke.steps import STEPS, Smoke, StepFailed
 
@@ -36,7 +37,7 @@ def main() -> int:
             failures += 1
             print(f"FAIL setup: {error}", flush=True)
             return 1
-        except Exception as error:  # noqa: BLE001 (reported like a step's failure)
+        except Exception as error:  # reported like a step's failure
             failures += 1
             print(f"FAIL setup: {type(error).__name__}: {error}", flush=True)
             traceback.print_exc(limit=-3)
@@ -51,10 +52,10 @@ def main() -> int:
                 continue
             try:
                 note = step(smoke)
-            except StepFailed as error:
+            except (StepFailed, PageError) as error:
                 failures += 1
                 print(f"FAIL {name}: {error}", flush=True)
-            except Exception as error:  # noqa: BLE001 (a step's bug is a failure, not a crash)
+            except Exception as error:  # a step's bug is a failure, not a crash
                 failures += 1
                 print(f"FAIL {name}: {type(error).__name__}: {error}", flush=True)
                 traceback.print_exc(limit=-3)

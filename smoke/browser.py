@@ -20,10 +20,8 @@ import lxml.html
 
 from tests.e2e.test_nginx_login import tls_context
 
-CURRENT_STEP = re.compile(r"-current_step$")
 
-
-class PageError(AssertionError):
+class PageError(Exception):
     """A page was not what the step expected; the message says what it was."""
 
 
@@ -52,10 +50,7 @@ class Page:
         contains ``action``; the only form when neither is given."""
         forms = self.html().forms
         for form in forms:
-            if containing is not None and any(
-                re.search(containing, name)
-                for name in form.fields.keys()  # noqa: SIM118 (lxml)
-            ):
+            if containing is not None and any(re.search(containing, n) for n in form.fields):
                 return form
             if action is not None and action in (form.action or ""):
                 return form
@@ -143,17 +138,11 @@ class Browser:
             },
         )
 
-    def submit(
-        self,
-        page: Page,
-        form: lxml.html.FormElement,
-        extra: list[tuple[str, str]] | None = None,
-    ) -> Page:
-        """POST ``form`` as the page shows it (after the caller set its fields), plus
-        ``extra`` (a named submit button, say)."""
+    def submit(self, page: Page, form: lxml.html.FormElement) -> Page:
+        """POST ``form`` of ``page`` as it now stands (the caller may have set fields)."""
         action = urlsplit(urljoin(page.url, form.action or page.url))
         path = action.path + (f"?{action.query}" if action.query else "")
-        return self.post(path, [*form.form_values(), *(extra or [])], referer=page.url)
+        return self.post(path, form.form_values(), referer=page.url)
 
     def follow(self, page: Page) -> Page:
         """GET the redirect target of ``page``."""

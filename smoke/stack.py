@@ -25,11 +25,13 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+import psycopg
 import pytest
+import redis
 
 from tests.celery_worker import Worker
 from tests.e2e.conftest import BASE_DIR, free_port, nginx_binary, read_log, stop, wait_for_port
@@ -95,7 +97,7 @@ class Stack:
         self.http_port = free_port()
         self.http_listen = False  # whether nginx_conf offers --http-listen (and it was used)
         self.database_created = False
-        self._redis_flushed = False
+        self.redis_flushed = False
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
         self.worker: Worker | None = None
         self._workers_started = 0
@@ -139,9 +141,6 @@ class Stack:
     # -- services -----------------------------------------------------------
 
     def _check_services(self) -> None:
-        import psycopg
-        import redis
-
         try:
             with psycopg.connect(self.maintenance_url, autocommit=True, connect_timeout=3):
                 pass
@@ -163,20 +162,14 @@ class Stack:
             ) from None
 
     def _flush_redis(self) -> None:
-        import redis
-
         redis.Redis.from_url(self.redis_url, socket_connect_timeout=3).flushdb()
 
     def _create_database(self) -> None:
-        import psycopg
-
         with psycopg.connect(self.maintenance_url, autocommit=True) as admin:
             admin.execute(f'CREATE DATABASE "{self.database}"')
         self.database_created = True
 
     def _drop_database(self) -> None:
-        import psycopg
-
         with psycopg.connect(self.maintenance_url, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
 
@@ -250,7 +243,7 @@ class Stack:
     def start(self) -> None:
         self._check_services()
         self._flush_redis()
-        self._redis_flushed = True
+        self.redis_flushed = True
         self._create_database()
         for folder in (self.pki, self.mail, self.logs):
             folder.mkdir(mode=0o700)
@@ -365,11 +358,11 @@ class Stack:
     def close(self) -> list[str]:
         """Stop everything, drop the database, flush Redis; the problems, if any."""
         problems: list[str] = []
+        running = list(self.processes.items())
         if self.worker is not None:
-            with suppress(ProcessLookupError):
-                self.worker.stop()
+            running.append(("worker", self.worker.process))
             self.worker = None
-        for name, process in reversed(list(self.processes.items())):
+        for name, process in reversed(running):
             try:
                 stop(process, signal.SIGQUIT if name == "nginx" else signal.SIGTERM)
             except OSError as error:
@@ -377,12 +370,12 @@ class Stack:
         if self.database_created:
             try:
                 self._drop_database()
-            except Exception as error:  # noqa: BLE001 (reported, the rest still runs)
+            except psycopg.Error as error:
                 problems.append(f"dropping database {self.database}: {error}")
-        if self._redis_flushed:
+        if self.redis_flushed:
             try:
                 self._flush_redis()
-            except Exception as error:  # noqa: BLE001
+            except redis.RedisError as error:
                 problems.append(f"flushing Redis {_hide_password(self.redis_url)}: {error}")
         if not self.keep:
             shutil.rmtree(self.work, ignore_errors=True)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import http.client
 import os
 import re
 import shutil
@@ -26,6 +27,8 @@ from pathlib import Path
 from typing import TypeVar
 from urllib.parse import quote
 
+import psycopg
+import redis
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import ExtensionOID
@@ -477,8 +480,6 @@ def frank_sees_nothing(smoke: Smoke) -> None:
 
 def forged_header_refused(smoke: Smoke) -> None:
     """joost's certificate in X-SSL-Client-Cert (+ Verify: SUCCESS) straight to gunicorn."""
-    import http.client
-
     stack = smoke.stack
     pem = quote((stack.pki / "clients" / "joost.crt").read_text(), safe="")
     connection = http.client.HTTPConnection("127.0.0.1", stack.gunicorn_port, timeout=15)
@@ -506,8 +507,6 @@ def forged_header_refused(smoke: Smoke) -> None:
 def worker_killed_mid_documents(smoke: Smoke) -> str:
     """A second order; the worker gets SIGKILL while it makes the documents (held at the
     INSERT by a table lock); after a restart the order completes exactly once."""
-    import psycopg
-
     stack = smoke.stack
     joost = smoke.browser("joost")
     cn = f"smoke-{os.getpid()}-kill.{DOMAIN}"
@@ -554,8 +553,6 @@ def worker_killed_mid_documents(smoke: Smoke) -> str:
 def settle(stack: Stack) -> None:
     """Until Redis holds no task and no outbox delivery has been logged for two sweep
     intervals: a duplicate delivery would have run (and mailed) by then."""
-    import redis
-
     broker = redis.Redis.from_url(stack.redis_url)
     quiet_for = 2 * SWEEP_INTERVAL_SECONDS
     last, quiet_since = -1, time.monotonic()
@@ -573,8 +570,6 @@ def settle(stack: Stack) -> None:
 
 
 def _waiting_on_lock(database_url: str) -> int:
-    import psycopg
-
     with psycopg.connect(database_url) as connection:
         row = connection.execute(
             "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "

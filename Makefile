@@ -10,11 +10,11 @@ TLS_PORT ?= 8443
 # Debian packages the suite drives: nginx (mTLS proxy), Chromium (Playwright),
 # gettext (translations), Pango/HarfBuzz (WeasyPrint), poppler-utils and NSS
 # tools (pdfsig, pdftotext, certutil: independent checks of the sealed PDF), and
-# xmlsec1 (the same for the sealed XML).
+# xmlsec1 (the same for the sealed XML); curl and openssl for make smoke.
 SYSTEM_PACKAGES := nginx chromium gettext fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 \
-	libharfbuzz-subset0 poppler-utils libnss3-tools xmlsec1
+	libharfbuzz-subset0 poppler-utils libnss3-tools xmlsec1 curl openssl
 
-.PHONY: install system-deps pki run run-tls test test-fast lint format bench messages clean
+.PHONY: install system-deps pki run run-tls test test-fast lint format bench smoke messages clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -37,7 +37,7 @@ install: $(VENV)/.installed node_modules/.installed $(JS_BUNDLES)
 # Installs what the end-to-end tests need when running as root and it is missing;
 # otherwise those tests say what is missing (and fail under CI=true).
 system-deps:
-	@missing=""; for cmd in nginx chromium msgfmt pdfsig certutil xmlsec1; do command -v $$cmd >/dev/null || missing="$$missing $$cmd"; done; \
+	@missing=""; for cmd in nginx chromium msgfmt pdfsig certutil xmlsec1 curl openssl; do command -v $$cmd >/dev/null || missing="$$missing $$cmd"; done; \
 	ldconfig -p | grep -q libpangoft2-1.0.so.0 || missing="$$missing pango"; \
 	if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		echo "Installing$$missing from Debian's packages"; \
@@ -119,6 +119,12 @@ endif
 endif
 restore: install
 	$(PY) manage.py restore $(RESTORE_ARGS) "$(BACKUP)"
+
+# The production-like stack natively on loopback (smoke/README.md): the running
+# PostgreSQL and Redis (a throw-away database, Redis db 13 or SMOKE_REDIS_URL),
+# gunicorn, a Celery worker and beat, nginx; driven over HTTPS with the demo cards.
+smoke: install system-deps
+	$(PY) -m smoke
 
 messages: install
 	$(PY) manage.py makemessages --locale en --no-obsolete --no-location \

@@ -425,7 +425,7 @@ def server_csv(request: PersonRequest) -> StreamingHttpResponse:
             certificates,
             [
                 csv_export.cell("product__short_name"),
-                csv_export.cell(csv_export.label("status_code", status_labels)),
+                csv_export.label_cell("status_code", status_labels),
                 csv_export.cell("common_name"),
                 csv_export.joined_list_cell("sans"),
                 csv_export.date_cell("not_before"),
@@ -516,13 +516,13 @@ def card_csv(request: PersonRequest, kind: str) -> StreamingHttpResponse:
         body = csv_export.copy_rows(
             certificates,
             [
-                csv_export.cell(csv_export.label("card__kind", kind_labels)),
+                csv_export.label_cell("card__kind", kind_labels),
                 csv_export.cell(
                     csv_export.with_detail(
                         csv_export.label("card__carrier", carrier_labels), "card__activation"
                     )
                 ),
-                csv_export.cell(csv_export.label("status_code", status_labels)),
+                csv_export.label_cell("status_code", status_labels),
                 csv_export.cell("card__holder_name"),
                 csv_export.cell("card__email"),
                 csv_export.date_cell("not_before"),

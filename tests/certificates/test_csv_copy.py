@@ -87,6 +87,21 @@ def test_the_server_export_is_the_same_bytes_either_way(maximo_client, maximo, m
     assert copied == python
 
 
+@pytest.mark.parametrize(
+    "sans",
+    [["", "=1+1"], ["=1+1", "a.voorbeeld.nl"], ["", ""], [" =x"], []],
+)
+def test_the_sans_cell_is_the_same_either_way(maximo_client, maximo, monkeypatch, sans):
+    """The formula check of the joined SANs looks at the first element only: the joined
+    text starts with what that element starts with (an empty first element: a space)."""
+    certificate = CertificateFactory(subscriber=maximo.subscriber)
+    Certificate.objects.filter(pk=certificate.pk).update(sans=sans)
+    copied, python = both_paths(
+        maximo_client, monkeypatch, reverse("server_csv"), {"status": "all"}
+    )
+    assert copied == python
+
+
 @pytest.mark.parametrize("kind", KINDS)
 def test_the_card_export_is_the_same_bytes_either_way(maximo_client, maximo, monkeypatch, kind):
     now = timezone.now()

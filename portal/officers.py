@@ -118,7 +118,12 @@ def officer_card_map(*, user: AbstractUser, certificate: x509.Certificate) -> li
     mapping = card_mapping(certificate)
     mapping.staff_user = user
     mapping.save()
-    return [f"card mapped ({mapping.get_match_display()}: {mapping})"]
+    how = (
+        f"issuer {mapping.issuer} + serialNumber {mapping.subject_serial}"
+        if mapping.match == LoginCertificate.Match.ISSUER_SERIAL
+        else f"SHA-256 fingerprint {mapping.fingerprint}"
+    )
+    return [f"card mapped by {how}"]
 
 
 @transaction.atomic
@@ -147,7 +152,7 @@ def officer_add(
         if not password:
             raise OfficerError(f"{username!r} is a new user and needs a password.")
         user = user_model(**{user_model.USERNAME_FIELD: username})
-        changes.append("user created")
+        changes.append("superuser created" if superuser else "user created")
     wanted = {"is_active": True, "is_staff": True}
     if superuser:
         wanted["is_superuser"] = True

@@ -74,9 +74,9 @@ def officers_group() -> Group:
 
 def card_mapping(certificate: x509.Certificate) -> LoginCertificate:
     """How an officer's card is mapped (unsaved): by issuer + subject serialNumber, as
-    the demo officer's and the customers' cards are, so the card's next certificate from
-    the same CA still logs in; by the SHA-256 fingerprint when the subject has no
-    serialNumber (SPEC.md §5 step 3; never by the CN)."""
+    the demo officer's and the customers' cards are, so a new certificate from the same
+    CA with the same serialNumber logs in too; by the SHA-256 fingerprint when the
+    subject has no serialNumber (SPEC.md §5 step 3; never by the CN)."""
     serial = name_attribute(certificate.subject, NameOID.SERIAL_NUMBER)
     if serial:
         return LoginCertificate(

@@ -349,3 +349,11 @@ def test_ca_register_refuses_a_missing_or_empty_directory(no_cas, tmp_path):
         ca_register(dir=tmp_path / "nope")
     with pytest.raises(CommandError, match="No CA certificate"):
         ca_register(dir=tmp_path)
+
+
+def test_seed_demo_says_when_the_demo_officers_card_belongs_to_someone_else(pki_dir):
+    henk = get_user_model().objects.create_user("henk", is_staff=True)
+    LoginCertificate.objects.filter(staff_user__username="validatie").update(staff_user=henk)
+
+    with pytest.raises(CommandError, match="demo officer 'validatie'.*staff user 'henk'"):
+        call_command("seed_demo", pki=pki_dir)

@@ -28,8 +28,8 @@ from django.utils import timezone
 
 from audit.models import Action
 from audit.services import audit_record
-from certificates.ca import ca_backend
 from certificates.ca.base import CAUnavailable
+from certificates.ca_records import issuing_ca_for_slug
 from certificates.models import (
     RENEWAL_ISSUED,
     CampaignCertificate,
@@ -39,17 +39,15 @@ from certificates.models import (
     Product,
     ReplacementCampaign,
 )
-from certificates.x509_fields import fingerprint
 
 
 def campaign_target_ca(product: Product) -> IssuingCA | None:
     """The issuing CA the certificates of ``product`` come from (its profile's CA), or
     ``None`` when the CA backend does not know it."""
     try:
-        certificate = ca_backend().ca_certificate(product.profile.ca_slug)
+        return issuing_ca_for_slug(product.profile.ca_slug)
     except CAUnavailable:
         return None
-    return IssuingCA.objects.filter(fingerprint=fingerprint(certificate)).first()
 
 
 def campaign_candidates(

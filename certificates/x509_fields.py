@@ -6,6 +6,7 @@ import hashlib
 from dataclasses import dataclass
 
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from cryptography.x509.oid import NameOID
@@ -27,6 +28,24 @@ def spki_sha256(
 
 def fingerprint(certificate: x509.Certificate) -> str:
     return hashlib.sha256(certificate.public_bytes(Encoding.DER)).hexdigest()
+
+
+def issued_by(certificate: x509.Certificate, *, by: x509.Certificate) -> bool:
+    """Whether ``by`` signed ``certificate`` (its signature verifies; names alone never count)."""
+    try:
+        certificate.verify_directly_issued_by(by)
+    except (ValueError, TypeError, InvalidSignature):
+        return False
+    return True
+
+
+def is_ca(certificate: x509.Certificate) -> bool:
+    """Whether ``certificate`` is a CA certificate (basicConstraints cA true)."""
+    try:
+        constraints = certificate.extensions.get_extension_for_class(x509.BasicConstraints)
+    except x509.ExtensionNotFound:
+        return False
+    return constraints.value.ca
 
 
 def serial_hex(certificate: x509.Certificate) -> str:

@@ -13,18 +13,16 @@ import datetime as dt
 from pathlib import Path
 
 from cryptography import x509
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
 from django.db import transaction
-from django.db.models import Q
 
 from certificates import demo_pki
+from certificates.ca_records import issuing_cas_register
 from certificates.models import Card, Certificate, IssuingCA, Kind, Product, RevocationReason
-from certificates.services import certificate_mark_revoked, certificate_record, issuing_ca_record
+from certificates.services import certificate_mark_revoked, certificate_record
 from certificates.x509_fields import fingerprint
 from organisations.models import LoginCertificate, Person, Subscriber, VerifiedDomain
+from portal.officers import officer_add
 
-VALIDATION_GROUP = "Validatiemedewerkers"
 OFFICER_USERNAME = "validatie"
 OFFICER_PASSWORD = "demo-validatie"  # noqa: S105  (documented demo account)
 
@@ -166,15 +164,9 @@ def _login_mappings(persons: dict[str, Person], pki_dir: Path) -> None:
 
 
 def _issuing_cas(pki: demo_pki.DemoPKI) -> dict[str, IssuingCA]:
-    records: dict[str, IssuingCA] = {}
-    for spec in demo_pki.CAS:  # parents come before children in CAS
-        records[spec.slug] = issuing_ca_record(
-            name=spec.name,
-            generation=spec.generation,
-            certificate=pki.cas[spec.slug].certificate,
-            parent=records[spec.parent] if spec.parent else None,
-        )
-    return records
+    """The demo CAs, registered as ``manage.py ca_register`` registers a CA directory."""
+    registered = issuing_cas_register(directory=pki.out / "ca")
+    return {ca.slug: ca.record for ca in registered if ca.slug}
 
 
 def _server_certificates(
@@ -467,62 +459,15 @@ def _card_certificates(
         )
 
 
-# What a validation officer may do besides looking (issue 5): each back-office decision
-# is its own permission, and the audit log is readable.
-OFFICER_PERMISSIONS = {
-    "orders": ["take_order", "approve_order", "reject_order"],
-    "certificates": [
-        "execute_revocationrequest",
-        "reject_revocationrequest",
-        # Products and their issuance profiles are data the back office keeps (issue 12).
-        "add_product",
-        "change_product",
-        "add_issuanceprofile",
-        "change_issuanceprofile",
-        # Replacement campaigns (issue 14, point 4): made and changed, never deleted.
-        "add_replacementcampaign",
-        "change_replacementcampaign",
-    ],
-    "audit": ["view_auditentry"],
-    # What is still to be sent or made, and why it failed (core/admin.py).
-    "core": ["view_outboxmessage"],
-    "registration": ["view_changerequest", "approve_changerequest", "reject_changerequest"],
-    # Locked-out logins: seeing them, and unlocking another officer (portal/admin.py).
-    "axes": ["view_accessattempt", "delete_accessattempt"],
-}
-
-
-def _validation_officer(pki: demo_pki.DemoPKI) -> None:
-    """The officer ``validatie``: password and their own smartcard (clients/validatie.crt)."""
-    group, _ = Group.objects.get_or_create(name=VALIDATION_GROUP)
-    decisions = Q()
-    for app_label, codenames in OFFICER_PERMISSIONS.items():
-        decisions |= Q(content_type__app_label=app_label, codename__in=codenames)
-    group.permissions.set(
-        Permission.objects.filter(
-            Q(
-                content_type__app_label__in=["organisations", "certificates", "orders"],
-                codename__startswith="view_",
-            )
-            | decisions
-        )
-    )
-    user_model = get_user_model()
-    user, created = user_model.objects.get_or_create(
+def _validation_officer(pki_dir: Path) -> None:
+    """The officer ``validatie``: password and their own smartcard (clients/validatie.crt),
+    made as ``manage.py officer_add`` makes an officer."""
+    officer_add(
         username=OFFICER_USERNAME,
-        defaults={"is_staff": True, "first_name": "Vera", "last_name": "Validatie"},
-    )
-    if created or not user.check_password(OFFICER_PASSWORD):
-        user.set_password(OFFICER_PASSWORD)
-        user.is_staff = True
-        user.save()
-    user.groups.add(group)
-    card = next(c for c in demo_pki.CLIENTS if c.slug == OFFICER_USERNAME)
-    LoginCertificate.objects.get_or_create(
-        match=LoginCertificate.Match.ISSUER_SERIAL,
-        issuer=pki.cas[demo_pki.PERSONS_CA].certificate.subject.rfc4514_string(),
-        subject_serial=card.subject_serial,
-        defaults={"staff_user": user},
+        certificate=demo_pki.client_certificate(pki_dir, OFFICER_USERNAME),
+        password=OFFICER_PASSWORD,
+        first_name="Vera",
+        last_name="Validatie",
     )
 
 
@@ -535,4 +480,4 @@ def seed(pki_dir: Path) -> None:
     cas = _issuing_cas(pki)
     _server_certificates(pki, cas, voorbeeld, andere, persons)
     _card_certificates(pki, pki_dir, cas, voorbeeld, andere, persons)
-    _validation_officer(pki)
+    _validation_officer(pki_dir)

@@ -24,7 +24,6 @@ from functools import lru_cache
 from pathlib import Path
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import AuthorityInformationAccessOID, NameOID
@@ -42,7 +41,7 @@ from certificates.ca.base import (
 from certificates.csr import is_placeholder
 from certificates.models import Certificate
 from certificates.validity import public_tls_max_validity
-from certificates.x509_fields import fingerprint
+from certificates.x509_fields import fingerprint, issued_by
 
 logger = logging.getLogger("portal.ca")
 
@@ -63,7 +62,7 @@ class _CA:
     key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey | None
 
 
-def _ca_dir() -> Path:
+def ca_dir() -> Path:
     # Follows PORTAL_PKI_DIR at call time when PORTAL_CA_DIR is not set.
     if settings.PORTAL_CA_DIR is not None:
         return Path(settings.PORTAL_CA_DIR)
@@ -99,7 +98,7 @@ def _load_dir(directory: str) -> dict[str, _CA]:
 
 
 def _cas() -> dict[str, _CA]:
-    directory = _ca_dir()
+    directory = ca_dir()
     if not directory.is_dir():
         raise CAUnavailable(f"CA directory {directory} does not exist")
     return _load_dir(str(directory))
@@ -108,9 +107,9 @@ def _cas() -> dict[str, _CA]:
 def _signing_ca(slug: str) -> _CA:
     ca = _cas().get(slug)
     if ca is None:
-        raise CAUnavailable(f"CA {slug!r}: no {slug}.crt in {_ca_dir()}")
+        raise CAUnavailable(f"CA {slug!r}: no {slug}.crt in {ca_dir()}")
     if ca.key is None:
-        raise CAUnavailable(f"CA {slug!r}: no {slug}.key in {_ca_dir()}")
+        raise CAUnavailable(f"CA {slug!r}: no {slug}.key in {ca_dir()}")
     return ca
 
 
@@ -119,7 +118,7 @@ def _ca_by_certificate(certificate: x509.Certificate) -> _CA:
     for ca in _cas().values():
         if fingerprint(ca.certificate) == fp:
             return _signing_ca(ca.slug)
-    raise CAUnavailable(f"{certificate.subject.rfc4514_string()} is not a CA in {_ca_dir()}")
+    raise CAUnavailable(f"{certificate.subject.rfc4514_string()} is not a CA in {ca_dir()}")
 
 
 def _chain(ca: _CA) -> tuple[x509.Certificate, ...]:
@@ -128,20 +127,12 @@ def _chain(ca: _CA) -> tuple[x509.Certificate, ...]:
     candidates = [c.certificate for c in _cas().values()]
     current = ca.certificate
     while current.issuer != current.subject and len(chain) < 8:
-        parent = next((c for c in candidates if _issued(current, by=c)), None)
+        parent = next((c for c in candidates if issued_by(current, by=c)), None)
         if parent is None:
-            raise CAUnavailable(f"No parent of {current.subject.rfc4514_string()} in {_ca_dir()}")
+            raise CAUnavailable(f"No parent of {current.subject.rfc4514_string()} in {ca_dir()}")
         chain.append(parent)
         current = parent
     return tuple(chain)
-
-
-def _issued(certificate: x509.Certificate, *, by: x509.Certificate) -> bool:
-    try:
-        certificate.verify_directly_issued_by(by)
-    except (ValueError, TypeError, InvalidSignature):
-        return False
-    return True
 
 
 def _serial_number() -> int:
@@ -537,10 +528,10 @@ class LocalCA:
         """Every CA in PORTAL_CA_DIR loads (each key belongs to its certificate, see
         ``_load_dir``) and at least one has its key, so there is a CA to issue from."""
         if not any(ca.key is not None for ca in _cas().values()):
-            raise CAUnavailable(f"No CA key in {_ca_dir()}: nothing to issue from")
+            raise CAUnavailable(f"No CA key in {ca_dir()}: nothing to issue from")
 
     def ca_certificate(self, slug: str) -> x509.Certificate:
         """The CA certificate of ``slug`` (its file name in PORTAL_CA_DIR)."""
         if not _SLUG.match(slug) or (ca := _cas().get(slug)) is None:
-            raise CAUnavailable(f"No CA {slug!r} in {_ca_dir()}")
+            raise CAUnavailable(f"No CA {slug!r} in {ca_dir()}")
         return ca.certificate

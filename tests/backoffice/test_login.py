@@ -10,8 +10,9 @@ from django.contrib.auth.models import Group
 from django.test import Client
 
 from audit.models import Action, AuditEntry
-from portal.demo_data import OFFICER_PASSWORD, VALIDATION_GROUP
+from portal.demo_data import OFFICER_PASSWORD
 from portal.middleware import CERT_HEADER, VERIFY_HEADER
+from portal.officers import VALIDATION_GROUP
 from tests.conftest import forwarded_by_nginx, map_card, pem_header
 
 pytestmark = pytest.mark.django_db

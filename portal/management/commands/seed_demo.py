@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from portal import demo_data
+from portal.officers import OfficerError
 
 
 class Command(BaseCommand):
@@ -30,4 +31,6 @@ class Command(BaseCommand):
                 f"The demo PKI in {pki} is incomplete ({exc.filename} is missing): "
                 "run `manage.py demo_pki --out DIR` first."
             ) from None
+        except OfficerError as exc:
+            raise CommandError(f"The demo officer {demo_data.OFFICER_USERNAME!r}: {exc}") from None
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))

@@ -89,6 +89,22 @@ def envnetworks(name: str, default: str) -> list[ipaddress.IPv4Network | ipaddre
     return networks
 
 
+def envsecret(name: str) -> str | None:
+    """The secret in the file the variable ``name`` names (a container secret), or None
+    when it is unset. Trailing newlines go, as the postgres image reads
+    POSTGRES_PASSWORD_FILE; an empty or unreadable file stops start-up."""
+    path = envpath(name)
+    if path is None:
+        return None
+    try:
+        value = path.read_text().rstrip("\r\n")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ImproperlyConfigured(f"{name} {path} cannot be read: {error}") from None
+    if not value:
+        raise ImproperlyConfigured(f"{name} {path} is empty")
+    return value
+
+
 def _secret_key() -> str:
     if key := os.environ.get("SECRET_KEY"):
         return key
@@ -236,18 +252,14 @@ if _database_url:
         raise ImproperlyConfigured(f"DATABASE_URL cannot be read: {exc}") from None
     # The password from a file (a container secret), as SECRET_KEY_FILE: DATABASE_URL
     # then names everything else and no password sits in the environment.
-    if _password_file := envpath("DATABASE_PASSWORD_FILE"):
+    if os.environ.get("DATABASE_PASSWORD_FILE"):
         if DATABASES["default"].get("PASSWORD"):
             raise ImproperlyConfigured(
                 "DATABASE_URL holds a password and DATABASE_PASSWORD_FILE is set: use one"
             )
         if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
             raise ImproperlyConfigured("DATABASE_PASSWORD_FILE is for a postgres:// DATABASE_URL")
-        # Trailing newlines go, as the postgres image reads POSTGRES_PASSWORD_FILE.
-        _password = _password_file.read_text().rstrip("\r\n")
-        if not _password:
-            raise ImproperlyConfigured(f"DATABASE_PASSWORD_FILE {_password_file} is empty")
-        DATABASES["default"]["PASSWORD"] = _password
+        DATABASES["default"]["PASSWORD"] = envsecret("DATABASE_PASSWORD_FILE")
 elif os.environ.get("DATABASE_PASSWORD_FILE"):
     raise ImproperlyConfigured("DATABASE_PASSWORD_FILE is set without a DATABASE_URL")
 else:
@@ -488,6 +500,20 @@ EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = envint("EMAIL_PORT", 25)
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+# Or from a file (a container secret, deploy/compose/smtp-auth.yml), as DATABASE_PASSWORD_FILE.
+if os.environ.get("EMAIL_HOST_PASSWORD_FILE"):
+    if EMAIL_HOST_PASSWORD:
+        raise ImproperlyConfigured(
+            "EMAIL_HOST_PASSWORD and EMAIL_HOST_PASSWORD_FILE are both set: use one"
+        )
+    EMAIL_HOST_PASSWORD = envsecret("EMAIL_HOST_PASSWORD_FILE") or ""
+# Seconds an SMTP connect, read or write may take: a mail server that hangs fails the
+# delivery (retried, core/tasks.py) instead of holding a worker process forever.
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 30)
+if EMAIL_TIMEOUT <= 0:
+    raise ImproperlyConfigured(
+        f"EMAIL_TIMEOUT must be a number of seconds above 0, not {EMAIL_TIMEOUT}"
+    )
 EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = envbool("EMAIL_USE_SSL", False)
 if EMAIL_USE_TLS and EMAIL_USE_SSL:

@@ -328,6 +328,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "certificates.tasks.campaigns_run_today",
         "schedule": crontab(hour=6, minute=15),
     },
+    # The built-in CA's CRL files for the login check, valid a week, re-signed daily.
+    "crl-files-refresh": {
+        "task": "certificates.tasks.crl_files_refresh",
+        "schedule": crontab(hour=5, minute=30),
+    },
 }
 # Expiry reminders (issue 14): e-mailed this many days before a certificate expires,
 # and once after it expired (certificates.reminders).

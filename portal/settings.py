@@ -387,8 +387,12 @@ def _pki_default(name: str) -> Path | None:
 
 PORTAL_TRUST_BUNDLE = envpath("PORTAL_TRUST_BUNDLE") or _pki_default("trust-bundle.pem")
 # CRL files (PEM or DER) consulted for login certificates, besides the
-# portal's own revocation records.
-PORTAL_CRL_DIR = envpath("PORTAL_CRL_DIR") or _pki_default("crl")
+# portal's own revocation records. Under the PKI directory even before it exists:
+# the login check reads a missing directory as no CRLs, the built-in CA makes it
+# when it first writes a CRL there.
+PORTAL_CRL_DIR = envpath("PORTAL_CRL_DIR") or (
+    PORTAL_PKI_DIR / "crl" if PORTAL_PKI_DIR is not None else None
+)
 PORTAL_SEAL_KEY = envpath("PORTAL_SEAL_KEY") or _pki_default("seal.key")
 PORTAL_SEAL_CERT = envpath("PORTAL_SEAL_CERT") or _pki_default("seal.crt")
 # The CA backend (SPEC.md §9, certificates/ca/). The built-in LocalCA issues

@@ -125,6 +125,17 @@ def test_a_bad_smtp_timeout_stops_start_up(value):
     assert "EMAIL_TIMEOUT must be" in result.stderr
 
 
+def test_the_crl_directory_is_under_the_pki_directory_before_it_exists(tmp_path):
+    """Not only when PKI/crl exists at start-up: the login check reads a missing
+    directory as no CRLs, and the built-in CA makes it (test_ca_local.py)."""
+    pki = tmp_path / "pki"
+    pki.mkdir()
+    result = settings_value("settings.PORTAL_CRL_DIR", PORTAL_PKI_DIR=str(pki))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str(pki / "crl")
+    assert not (pki / "crl").exists()
+
+
 @pytest.mark.parametrize(
     ("crl_base_url", "allowed"),
     [

@@ -7,7 +7,6 @@ start-up with an ImproperlyConfigured that names the variable.
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import secrets
 from pathlib import Path
@@ -17,92 +16,12 @@ import dj_database_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
-from pythonjsonlogger.core import RESERVED_ATTRS
 
-from core import demo_material, proxy_secret
+from core import demo_material, log_format, proxy_secret
+from core.env import envbool, envdays, envint, envlist, envnetworks, envpath, envsecret
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("PORTAL_VAR_DIR", BASE_DIR / "var"))
-
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
-
-
-def envbool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None:
-        return default
-    lowered = value.strip().lower()
-    if lowered in _TRUE:
-        return True
-    if lowered in _FALSE:
-        return False
-    raise ImproperlyConfigured(f"{name} must be one of 1/0/true/false/yes/no/on/off, not {value!r}")
-
-
-def envint(name: str, default: int) -> int:
-    value = os.environ.get(name)
-    if value is None or value.strip() == "":
-        return default
-    try:
-        return int(value)
-    except ValueError:
-        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
-
-
-def envlist(name: str, default: str) -> list[str]:
-    value = os.environ.get(name, default)
-    return [item.strip() for item in value.split(",") if item.strip()]
-
-
-def envdays(name: str, default: str) -> list[int]:
-    """A comma-separated list of whole numbers of days, e.g. ``30,14,7,1``."""
-    items = envlist(name, default)
-    try:
-        return [int(item) for item in items]
-    except ValueError:
-        raise ImproperlyConfigured(
-            f"{name} must be whole numbers of days separated by commas, e.g. {default!r}, "
-            f"not {os.environ.get(name)!r}"
-        ) from None
-
-
-def envpath(name: str, default: Path | None = None, *, must_exist: bool = True) -> Path | None:
-    value = os.environ.get(name)
-    if not value:
-        return default
-    path = Path(value).expanduser()
-    if must_exist and not path.exists():
-        raise ImproperlyConfigured(f"{name} points to {path}, which does not exist")
-    return path
-
-
-def envnetworks(name: str, default: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
-    networks = []
-    for item in envlist(name, default):
-        try:
-            networks.append(ipaddress.ip_network(item, strict=False))
-        except ValueError:
-            raise ImproperlyConfigured(
-                f"{name} must list IP addresses or networks, {item!r} is neither"
-            ) from None
-    return networks
-
-
-def envsecret(name: str) -> str | None:
-    """The secret in the file the variable ``name`` names (a container secret), or None
-    when it is unset. Trailing newlines go, as the postgres image reads
-    POSTGRES_PASSWORD_FILE; an empty or unreadable file stops start-up."""
-    path = envpath(name)
-    if path is None:
-        return None
-    try:
-        value = path.read_text().rstrip("\r\n")
-    except (OSError, UnicodeDecodeError) as error:
-        raise ImproperlyConfigured(f"{name} {path} cannot be read: {error}") from None
-    if not value:
-        raise ImproperlyConfigured(f"{name} {path} is empty")
-    return value
 
 
 def _secret_key() -> str:
@@ -548,9 +467,8 @@ PORTAL_SIGNED_FORMS_ADDRESS = os.environ.get(
 # One JSON object per line in production (issue 16), plain text by default otherwise.
 # Every line logged while a request is served carries its context
 # (core/log_context.py); the access line is portal.request (portal/request_log.py).
-PORTAL_LOG_FORMAT = os.environ.get("PORTAL_LOG_FORMAT", "json" if PORTAL_PRODUCTION else "text")
-if PORTAL_LOG_FORMAT not in ("json", "text"):
-    raise ImproperlyConfigured(f"PORTAL_LOG_FORMAT must be json or text, not {PORTAL_LOG_FORMAT!r}")
+# The same format for gunicorn's own lines (core/log_format.py).
+PORTAL_LOG_FORMAT = log_format.log_format()
 PORTAL_LOG_LEVEL = os.environ.get("PORTAL_LOG_LEVEL", "INFO").upper()
 if PORTAL_LOG_LEVEL not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
     raise ImproperlyConfigured(
@@ -561,18 +479,7 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"request_context": {"()": "core.log_context.RequestContextFilter"}},
-    "formatters": {
-        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
-        "json": {
-            "()": "pythonjsonlogger.json.JsonFormatter",
-            "fmt": ["levelname", "name", "message"],
-            "rename_fields": {"levelname": "level", "name": "logger", "exc_info": "exception"},
-            "timestamp": True,
-            # Django's own request lines pass the request object along: its repr holds
-            # the query string. The request's fields come from the context filter.
-            "reserved_attrs": [*RESERVED_ATTRS, "request"],
-        },
-    },
+    "formatters": log_format.FORMATTERS,
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",

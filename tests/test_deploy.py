@@ -7,6 +7,7 @@ CI validates docker-compose.yml's schema with `docker-compose config -q`
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -185,3 +186,19 @@ def test_the_smtp_auth_override_hands_the_worker_its_password_as_a_secret():
     assert "secrets: [email_password]\n" in override
     assert "  email_password:\n    file: ./secrets/email_password\n" in override
     assert "EMAIL_HOST_PASSWORD" not in COMPOSE
+
+
+def test_the_readme_names_every_setting_read_from_the_environment():
+    """README "Settings (environment)" is the one list (docs/operations.md points there)."""
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("## Settings (environment)") :]
+    section = section[: section.index("\n## ", 1)]
+    read = set()
+    for source in ("portal/settings.py", "core/log_format.py", "deploy/gunicorn/gunicorn.conf.py"):
+        read |= set(
+            re.findall(
+                r'(?:env\w*|os\.environ\.get)\(\s*"([A-Z][A-Z0-9_]+)"', (ROOT / source).read_text()
+            )
+        )
+    assert {"PORTAL_PRODUCTION", "EMAIL_HOST_PASSWORD_FILE", "GUNICORN_WORKERS"} <= read
+    assert sorted(name for name in read if f"`{name}" not in section) == []

@@ -17,6 +17,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from certificates import campaign_jobs, emails, reminders
+from certificates.ca import ca_backend
 from certificates.revocation import certificate_ca_revoke
 from certificates.topics import CA_REVOKE, CAMPAIGN_NOTICE, EXPIRY_DIGEST, REVOCATION_NOTICE
 from core.outbox import outbox_handler
@@ -54,3 +55,10 @@ def campaign_notice_send(notice_id: int) -> None:
 def campaigns_run_today() -> dict[str, int]:
     """The daily beat task: the campaign job for today (certificates.campaign_jobs)."""
     return asdict(campaign_jobs.campaigns_run(day=timezone.localdate()))
+
+
+@shared_task(name="certificates.tasks.crl_files_refresh")
+def crl_files_refresh() -> list[str]:
+    """The daily beat task: the CA backend re-signs its CRL files in PORTAL_CRL_DIR
+    before they pass their nextUpdate (``LocalCA.refresh_crl_files``)."""
+    return list(ca_backend().refresh_crl_files())

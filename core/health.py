@@ -3,7 +3,8 @@
 Each check answers with a ``Check``: ok or not, and a short reason an operator can act
 on. The reason never holds a path, an address or a secret (the answer is public); the
 details go to the log (logger ``portal.health``). The shell (``portal/health.py``)
-runs these beside the apps' own checks (the seal, the CA keys).
+runs these beside the apps' own checks (the seal, the CA keys, the login check's CRL
+files).
 """
 
 from __future__ import annotations

@@ -32,6 +32,7 @@ from django.db.models import QuerySet
 from certificates.models import Certificate
 from certificates.x509_fields import fingerprint, serial_hex
 from core.access import Failure
+from core.health import Check
 
 logger = logging.getLogger("portal.auth")
 
@@ -185,38 +186,119 @@ def _check_usage(certificate: x509.Certificate) -> None:
         raise CertificateRejected(Failure.WRONG_TYPE, "extendedKeyUsage lacks clientAuth")
 
 
+@dataclass
+class _CrlSet:
+    """The CRL files of one directory as last read."""
+
+    version: str  # crl_version() when they were read
+    crls: list[x509.CertificateRevocationList]
+    # Per file: its name, its own stamp and the CRL's nextUpdate (None: it names none).
+    next_updates: list[tuple[str, str, dt.datetime | None]]
+    # The earliest nextUpdate not yet reported as passed: until then, the check for
+    # stale files on the login path is one comparison.
+    recheck_at: dt.datetime | None
+
+
 _crl_lock = threading.Lock()
-_crl_cache: dict[str, tuple[str, list[x509.CertificateRevocationList]]] = {}
+_crl_cache: dict[str, _CrlSet] = {}
+# Per directory, "<name>:<stamp>" of each CRL file reported past its nextUpdate: one
+# WARNING per file and version of it (in each process).
+_reported_stale: dict[str, set[str]] = {}
 
 
-def _load_crls(directory: Path) -> list[x509.CertificateRevocationList]:
+def _load_crls(directory: Path, version: str) -> _CrlSet:
     crls = []
+    next_updates = []
     for path in sorted(directory.glob("*")):
         if path.suffix.lower() not in CRL_SUFFIXES:
             continue
+        stamp = _stamp(path.stat())
         data = path.read_bytes()
         try:
             if data.lstrip().startswith(b"-----BEGIN"):
-                crls.append(x509.load_pem_x509_crl(data))
+                crl = x509.load_pem_x509_crl(data)
             else:
-                crls.append(x509.load_der_x509_crl(data))
+                crl = x509.load_der_x509_crl(data)
         except ValueError:
             logger.error("Unreadable CRL file %s ignored", path)
-    return crls
+            continue
+        crls.append(crl)
+        next_updates.append((path.name, stamp, crl.next_update_utc))
+    return _CrlSet(
+        version=version,
+        crls=crls,
+        next_updates=next_updates,
+        recheck_at=min((at for _, _, at in next_updates if at is not None), default=None),
+    )
+
+
+def _crl_set(directory: Path, now: dt.datetime) -> _CrlSet | None:
+    """The CRL files in ``directory``, read again when ``crl_version`` changes; None
+    without the directory. Call with ``_crl_lock`` held.
+
+    A CRL past its nextUpdate still counts: a revocation is never ignored. But its
+    file is not being refreshed, so each such file is logged once, at WARNING (and
+    ``/readyz`` fails, ``crl_check``)."""
+    if not directory.is_dir():
+        return None
+    key = str(directory)
+    version = crl_version(directory)
+    crl_set = _crl_cache.get(key)
+    if crl_set is None or crl_set.version != version:
+        crl_set = _crl_cache[key] = _load_crls(directory, version)
+        present = {f"{name}:{stamp}" for name, stamp, _ in crl_set.next_updates}
+        _reported_stale[key] = _reported_stale.get(key, set()) & present
+    if crl_set.recheck_at is not None and crl_set.recheck_at <= now:
+        reported = _reported_stale[key]
+        for name, stamp, at in crl_set.next_updates:
+            if at is not None and at <= now and f"{name}:{stamp}" not in reported:
+                reported.add(f"{name}:{stamp}")
+                logger.warning(
+                    "CRL file %s is past its nextUpdate (%s): still used, but not refreshed",
+                    directory / name,
+                    at.isoformat(),
+                )
+        crl_set.recheck_at = min(
+            (at for _, _, at in crl_set.next_updates if at is not None and at > now),
+            default=None,
+        )
+    return crl_set
 
 
 def local_crls(directory: Path | None = None) -> list[x509.CertificateRevocationList]:
-    """CRLs from PORTAL_CRL_DIR, reloaded when ``crl_version`` changes."""
+    """CRLs from PORTAL_CRL_DIR, reloaded when ``crl_version`` changes; none without the
+    directory. Stale ones count too (``_crl_set``)."""
     directory = directory or settings.PORTAL_CRL_DIR
-    if directory is None or not directory.is_dir():
+    if directory is None:
         return []
-    version = crl_version(directory)
     with _crl_lock:
-        cached = _crl_cache.get(str(directory))
-        if cached is None or cached[0] != version:
-            cached = (version, _load_crls(directory))
-            _crl_cache[str(directory)] = cached
-        return cached[1]
+        crl_set = _crl_set(directory, clock())
+        return crl_set.crls if crl_set is not None else []
+
+
+def stale_crl_files(directory: Path | None = None) -> list[str] | None:
+    """The names of the CRL files in PORTAL_CRL_DIR past their nextUpdate; None when
+    there is no CRL file to read."""
+    directory = directory or settings.PORTAL_CRL_DIR
+    if directory is None:
+        return None
+    now = clock()
+    with _crl_lock:
+        crl_set = _crl_set(directory, now)
+    if crl_set is None or not crl_set.crls:
+        return None
+    return [name for name, _, at in crl_set.next_updates if at is not None and at <= now]
+
+
+def crl_check() -> Check:
+    """Readiness (``/readyz``): no CRL file the login check reads is past its nextUpdate.
+    Ok with detail "none" when there is none to read."""
+    stale = stale_crl_files()
+    if stale is None:
+        return Check(ok=True, detail="none")
+    if stale:
+        return Check(ok=False, detail="stale")
+    return Check(ok=True)
 
 
 def _check_not_on_crl(certificate: x509.Certificate, issuer: x509.Certificate) -> None:

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_safe
 
 from certificates.ca import ca_check
 from core.health import Check, broker_check, database_check
+from portal.client_certificate import crl_check
 from sealing.seal import seal_check
 
 # What the process needs to serve requests and get work done.
@@ -26,6 +27,8 @@ READINESS_CHECKS: dict[str, Callable[[], Check]] = {
     "broker": broker_check,
     "seal": seal_check,
     "ca": ca_check,
+    # The CRL files the login check reads are being refreshed (none past nextUpdate).
+    "crl": crl_check,
 }
 
 

@@ -7,7 +7,6 @@ start-up with an ImproperlyConfigured that names the variable.
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import secrets
 from pathlib import Path
@@ -17,76 +16,12 @@ import dj_database_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
-from pythonjsonlogger.core import RESERVED_ATTRS
 
-from core import demo_material, proxy_secret
+from core import demo_material, log_format, proxy_secret
+from core.env import envbool, envdays, envint, envlist, envnetworks, envpath, envsecret
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("PORTAL_VAR_DIR", BASE_DIR / "var"))
-
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
-
-
-def envbool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None:
-        return default
-    lowered = value.strip().lower()
-    if lowered in _TRUE:
-        return True
-    if lowered in _FALSE:
-        return False
-    raise ImproperlyConfigured(f"{name} must be one of 1/0/true/false/yes/no/on/off, not {value!r}")
-
-
-def envint(name: str, default: int) -> int:
-    value = os.environ.get(name)
-    if value is None or value.strip() == "":
-        return default
-    try:
-        return int(value)
-    except ValueError:
-        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
-
-
-def envlist(name: str, default: str) -> list[str]:
-    value = os.environ.get(name, default)
-    return [item.strip() for item in value.split(",") if item.strip()]
-
-
-def envdays(name: str, default: str) -> list[int]:
-    """A comma-separated list of whole numbers of days, e.g. ``30,14,7,1``."""
-    items = envlist(name, default)
-    try:
-        return [int(item) for item in items]
-    except ValueError:
-        raise ImproperlyConfigured(
-            f"{name} must be whole numbers of days separated by commas, e.g. {default!r}, "
-            f"not {os.environ.get(name)!r}"
-        ) from None
-
-
-def envpath(name: str, default: Path | None = None, *, must_exist: bool = True) -> Path | None:
-    value = os.environ.get(name)
-    if not value:
-        return default
-    path = Path(value).expanduser()
-    if must_exist and not path.exists():
-        raise ImproperlyConfigured(f"{name} points to {path}, which does not exist")
-    return path
-
-
-def envnetworks(name: str, default: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
-    networks = []
-    for item in envlist(name, default):
-        try:
-            networks.append(ipaddress.ip_network(item, strict=False))
-        except ValueError:
-            raise ImproperlyConfigured(
-                f"{name} must list IP addresses or networks, {item!r} is neither"
-            ) from None
-    return networks
 
 
 def _secret_key() -> str:
@@ -236,18 +171,14 @@ if _database_url:
         raise ImproperlyConfigured(f"DATABASE_URL cannot be read: {exc}") from None
     # The password from a file (a container secret), as SECRET_KEY_FILE: DATABASE_URL
     # then names everything else and no password sits in the environment.
-    if _password_file := envpath("DATABASE_PASSWORD_FILE"):
+    if os.environ.get("DATABASE_PASSWORD_FILE"):
         if DATABASES["default"].get("PASSWORD"):
             raise ImproperlyConfigured(
                 "DATABASE_URL holds a password and DATABASE_PASSWORD_FILE is set: use one"
             )
         if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
             raise ImproperlyConfigured("DATABASE_PASSWORD_FILE is for a postgres:// DATABASE_URL")
-        # Trailing newlines go, as the postgres image reads POSTGRES_PASSWORD_FILE.
-        _password = _password_file.read_text().rstrip("\r\n")
-        if not _password:
-            raise ImproperlyConfigured(f"DATABASE_PASSWORD_FILE {_password_file} is empty")
-        DATABASES["default"]["PASSWORD"] = _password
+        DATABASES["default"]["PASSWORD"] = envsecret("DATABASE_PASSWORD_FILE")
 elif os.environ.get("DATABASE_PASSWORD_FILE"):
     raise ImproperlyConfigured("DATABASE_PASSWORD_FILE is set without a DATABASE_URL")
 else:
@@ -316,6 +247,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "certificates.tasks.campaigns_run_today",
         "schedule": crontab(hour=6, minute=15),
     },
+    # The built-in CA's CRL files for the login check, valid a week, re-signed daily.
+    "crl-files-refresh": {
+        "task": "certificates.tasks.crl_files_refresh",
+        "schedule": crontab(hour=5, minute=30),
+    },
 }
 # Expiry reminders (issue 14): e-mailed this many days before a certificate expires,
 # and once after it expired (certificates.reminders).
@@ -370,8 +306,12 @@ def _pki_default(name: str) -> Path | None:
 
 PORTAL_TRUST_BUNDLE = envpath("PORTAL_TRUST_BUNDLE") or _pki_default("trust-bundle.pem")
 # CRL files (PEM or DER) consulted for login certificates, besides the
-# portal's own revocation records.
-PORTAL_CRL_DIR = envpath("PORTAL_CRL_DIR") or _pki_default("crl")
+# portal's own revocation records. Under the PKI directory even before it exists:
+# the login check reads a missing directory as no CRLs, the built-in CA makes it
+# when it first writes a CRL there.
+PORTAL_CRL_DIR = envpath("PORTAL_CRL_DIR") or (
+    PORTAL_PKI_DIR / "crl" if PORTAL_PKI_DIR is not None else None
+)
 PORTAL_SEAL_KEY = envpath("PORTAL_SEAL_KEY") or _pki_default("seal.key")
 PORTAL_SEAL_CERT = envpath("PORTAL_SEAL_CERT") or _pki_default("seal.crt")
 # The CA backend (SPEC.md §9, certificates/ca/). The built-in LocalCA issues
@@ -488,6 +428,20 @@ EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = envint("EMAIL_PORT", 25)
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+# Or from a file (a container secret, deploy/compose/smtp-auth.yml), as DATABASE_PASSWORD_FILE.
+if os.environ.get("EMAIL_HOST_PASSWORD_FILE"):
+    if EMAIL_HOST_PASSWORD:
+        raise ImproperlyConfigured(
+            "EMAIL_HOST_PASSWORD and EMAIL_HOST_PASSWORD_FILE are both set: use one"
+        )
+    EMAIL_HOST_PASSWORD = envsecret("EMAIL_HOST_PASSWORD_FILE") or ""
+# Seconds an SMTP connect, read or write may take: a mail server that hangs fails the
+# delivery (retried, core/tasks.py) instead of holding a worker process forever.
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 30)
+if EMAIL_TIMEOUT <= 0:
+    raise ImproperlyConfigured(
+        f"EMAIL_TIMEOUT must be a number of seconds above 0, not {EMAIL_TIMEOUT}"
+    )
 EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = envbool("EMAIL_USE_SSL", False)
 if EMAIL_USE_TLS and EMAIL_USE_SSL:
@@ -513,9 +467,8 @@ PORTAL_SIGNED_FORMS_ADDRESS = os.environ.get(
 # One JSON object per line in production (issue 16), plain text by default otherwise.
 # Every line logged while a request is served carries its context
 # (core/log_context.py); the access line is portal.request (portal/request_log.py).
-PORTAL_LOG_FORMAT = os.environ.get("PORTAL_LOG_FORMAT", "json" if PORTAL_PRODUCTION else "text")
-if PORTAL_LOG_FORMAT not in ("json", "text"):
-    raise ImproperlyConfigured(f"PORTAL_LOG_FORMAT must be json or text, not {PORTAL_LOG_FORMAT!r}")
+# The same format for gunicorn's own lines (core/log_format.py).
+PORTAL_LOG_FORMAT = log_format.log_format()
 PORTAL_LOG_LEVEL = os.environ.get("PORTAL_LOG_LEVEL", "INFO").upper()
 if PORTAL_LOG_LEVEL not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
     raise ImproperlyConfigured(
@@ -526,18 +479,7 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"request_context": {"()": "core.log_context.RequestContextFilter"}},
-    "formatters": {
-        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
-        "json": {
-            "()": "pythonjsonlogger.json.JsonFormatter",
-            "fmt": ["levelname", "name", "message"],
-            "rename_fields": {"levelname": "level", "name": "logger", "exc_info": "exception"},
-            "timestamp": True,
-            # Django's own request lines pass the request object along: its repr holds
-            # the query string. The request's fields come from the context filter.
-            "reserved_attrs": [*RESERVED_ATTRS, "request"],
-        },
-    },
+    "formatters": log_format.FORMATTERS,
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",

@@ -21,7 +21,7 @@ class Worker:
     """One ``celery worker`` process (prefork, one child) and its log, started as the operator
     would (``celery -A portal worker``); ready once it says so."""
 
-    def __init__(self, env: dict[str, str], log: Path) -> None:
+    def __init__(self, env: dict[str, str], log: Path, *, quiet: bool = False) -> None:
         self.log = log
         with log.open("ab") as out:
             self.process = subprocess.Popen(
@@ -29,6 +29,8 @@ class Worker:
                     str(Path(sys.executable).with_name("celery")),
                     "-A",
                     "portal",
+                    # As compose runs it: no text banner (tests/portal/test_worker_logs.py).
+                    *(["--quiet"] if quiet else []),
                     "worker",
                     "--pool=prefork",
                     "--concurrency=1",

@@ -173,6 +173,12 @@ class CertificateAuthority(Protocol):
         """A freshly signed CRL of ``issuing_ca``, DER."""
         ...
 
+    def refresh_crl_files(self) -> tuple[str, ...]:
+        """Re-sign the CRL files the backend keeps in PORTAL_CRL_DIR for the login check
+        before they pass their nextUpdate (daily, Celery beat); the slugs of the CAs
+        whose file was rewritten. A backend that writes no CRL files returns ()."""
+        ...
+
     def ca_certificate(self, slug: str) -> x509.Certificate:
         """The CA certificate named by ``slug`` in its CRL URL (``/crl/<slug>.crl``).
 

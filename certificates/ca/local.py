@@ -469,27 +469,50 @@ class LocalCA:
         called first); the serial, reason and time are already in it.
         """
         ca = _ca_by_certificate(issuing_ca)
-        directory = settings.PORTAL_CRL_DIR
-        if directory is None:
+        if self._write_crl_file(ca) is None:
             logger.info(
                 "PORTAL_CRL_DIR not set: CRL of %s only served at %s", ca.slug, crl_url(ca.slug)
             )
             return
-        directory = Path(directory)
-        directory.mkdir(parents=True, exist_ok=True)
-        # PEM, as demo_pki writes the files in this directory (the loader reads both).
-        pem = x509.load_der_x509_crl(self.crl(issuing_ca)).public_bytes(serialization.Encoding.PEM)
-        # Written next to the target and renamed, so a reader never sees half
-        # a CRL; ".tmp" is not a suffix the CRL loader picks up.
-        with tempfile.NamedTemporaryFile(dir=directory, suffix=".tmp", delete=False) as tmp:
-            tmp.write(pem)
-        os.replace(tmp.name, directory / f"{ca.slug}.crl")
         logger.info(
             "CRL of %s rewritten after revoking serial %x (%s)",
             ca.slug,
             serial_number,
             reason.value,
         )
+
+    def refresh_crl_files(self) -> tuple[str, ...]:
+        """Re-sign the CRL file in PORTAL_CRL_DIR of every CA with a key. A file is valid
+        for CRL_VALIDITY and otherwise rewritten only after a revocation: without this
+        (daily, Celery beat) a week without revocations would leave the login check
+        with CRLs past their nextUpdate, which ``/readyz`` reports."""
+        if settings.PORTAL_CRL_DIR is None:
+            return ()
+        refreshed = tuple(ca.slug for ca in _cas().values() if ca.key is not None)
+        for slug in refreshed:
+            self._write_crl_file(_signing_ca(slug))
+        logger.info("CRL files of %s re-signed", ", ".join(refreshed) or "no CA")
+        return refreshed
+
+    def _write_crl_file(self, ca: _CA) -> Path | None:
+        """A fresh CRL of ``ca`` as PORTAL_CRL_DIR/<slug>.crl (the directory made if need
+        be); None without PORTAL_CRL_DIR."""
+        directory = settings.PORTAL_CRL_DIR
+        if directory is None:
+            return None
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        # PEM, as demo_pki writes the files in this directory (the loader reads both).
+        pem = x509.load_der_x509_crl(self.crl(ca.certificate)).public_bytes(
+            serialization.Encoding.PEM
+        )
+        # Written next to the target and renamed, so a reader never sees half
+        # a CRL; ".tmp" is not a suffix the CRL loader picks up.
+        with tempfile.NamedTemporaryFile(dir=directory, suffix=".tmp", delete=False) as tmp:
+            tmp.write(pem)
+        path = directory / f"{ca.slug}.crl"
+        os.replace(tmp.name, path)
+        return path
 
     def crl(self, issuing_ca: x509.Certificate) -> bytes:
         """A fresh CRL of every revoked Certificate row of ``issuing_ca``, DER."""

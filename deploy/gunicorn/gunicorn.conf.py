@@ -3,6 +3,8 @@
 import multiprocessing
 import os
 
+from core.log_format import FORMATTERS, log_format
+
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
 timeout = 60
@@ -19,3 +21,23 @@ control_socket_disable = True
 # production); a second line per request in another format would only be noise.
 accesslog = None
 errorlog = "-"
+# gunicorn's own lines (start-up, workers booted and exited, timeouts) in the portal's
+# format: JSON lines in production, like every other line (core/log_format.py). The
+# text format stays gunicorn's own.
+if log_format() == "json":
+    logconfig_dict = {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": FORMATTERS,
+        "handlers": {
+            "console": {
+                "class": "logging.StreamHandler",
+                "formatter": "json",
+                "stream": "ext://sys.stderr",
+            }
+        },
+        "loggers": {
+            "gunicorn.error": {"level": "INFO", "handlers": ["console"], "propagate": False},
+            "gunicorn.access": {"level": "INFO", "handlers": ["console"], "propagate": False},
+        },
+    }

@@ -23,6 +23,7 @@ from cryptography.x509.oid import (
     NameOID,
 )
 from django.conf import settings as django_settings
+from django.utils import timezone
 from pkilint import etsi, finding_filter, loader
 from pkilint.cabf import cabf_crl, serverauth
 from pkilint.cabf.serverauth import serverauth_constants
@@ -38,10 +39,13 @@ from certificates.ca.base import ProfileData, SubjectData, SubjectLayout, Validi
 from certificates.ca.local import BACKDATE, CRL_VALIDITY, LocalCA
 from certificates.models import IssuingCA, Kind, Product, RevocationReason
 from certificates.services import certificate_mark_revoked, certificate_record
+from certificates.tasks import crl_files_refresh
 from certificates.x509_fields import fingerprint
 from organisations.models import Subscriber
-from portal.client_certificate import local_crls
+from portal.celery import app as celery_app
+from portal.client_certificate import crl_check, local_crls
 from tests.certificates.csr_factory import fresh_ec_key, make_csr, rsa_key
+from tests.crl_files import write_crl
 
 OIN = "00000003123456780000"
 # PKIoverheid's TRIAL arc (Programma van Eisen TRIAL §1.2, 2.16.528.1.1003.1.2.9).
@@ -903,3 +907,41 @@ def test_revoke_writes_the_crl_where_the_login_check_reads_it(settings, tmp_path
     (crl,) = local_crls(crl_dir)
     assert crl.issuer == issued.issuing_ca.subject
     assert crl.get_revoked_certificate_by_serial_number(issued.certificate.serial_number)
+
+
+@pytest.mark.django_db
+def test_the_daily_job_re_signs_the_crl_files_before_they_go_stale(settings, pki_dir, tmp_path):
+    """A CRL file is valid CRL_VALIDITY and otherwise only rewritten after a revocation;
+    the beat job re-signs it, so /readyz does not report the CA's own CRLs stale."""
+    crl_dir = tmp_path / "login-crls"  # absent: made by the job
+    settings.PORTAL_CRL_DIR = crl_dir
+    ca_dir = pki_dir / "ca"
+    with_key = sorted(key.stem for key in ca_dir.glob("*.key"))
+    joost = demo_pki.client_certificate(pki_dir, "joost")
+    (persons,) = [
+        crt.stem
+        for crt in ca_dir.glob("*.crt")
+        if x509.load_pem_x509_certificate(crt.read_bytes()).subject == joost.issuer
+    ]
+    crl_dir.mkdir()
+    write_crl(pki_dir, joost, crl_dir / f"{persons}.crl", next_update=-dt.timedelta(days=1))
+    assert crl_check().detail == "stale"
+
+    assert crl_files_refresh() == with_key
+
+    assert sorted(path.stem for path in crl_dir.iterdir()) == with_key
+    now = dt.datetime.now(dt.UTC)
+    for crl in local_crls(crl_dir):
+        assert crl.next_update_utc > now + CRL_VALIDITY - dt.timedelta(minutes=5)
+    assert crl_check().ok
+
+
+def test_without_a_crl_directory_the_daily_job_writes_nothing(settings):
+    settings.PORTAL_CRL_DIR = None
+    assert crl_files_refresh() == []
+
+
+def test_beat_re_signs_the_crl_files_daily(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["crl-files-refresh"]
+    assert entry["task"] in celery_app.tasks
+    assert entry["schedule"].remaining_estimate(timezone.now()) <= dt.timedelta(days=1)

@@ -32,7 +32,7 @@ def plain_http(server: PortalServer, path: str) -> tuple[int, dict]:
 @pytest.mark.parametrize("path", ["/healthz", "/readyz"])
 def test_health_checks_straight_to_gunicorn(portal_server: PortalServer, path: str) -> None:
     """gunicorn with HTTPS required (PORTAL_HTTPS=1) and other allowed hosts: no redirect,
-    no 400, and ready with its database, broker, seal and CA keys."""
+    no 400, and ready with its database, broker, seal, CA keys and fresh CRL files."""
     status, body = plain_http(portal_server, path)
     assert status == 200, body
     assert body["status"] == "ok"
@@ -42,6 +42,7 @@ def test_health_checks_straight_to_gunicorn(portal_server: PortalServer, path: s
             "broker": "ok",
             "seal": "ok",
             "ca": "ok",
+            "crl": "ok",
         }
 
 

@@ -29,7 +29,7 @@ def test_readyz_is_ready_on_the_test_setup(settings):
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["status"] == "ok"
-    assert set(body["checks"]) == {"database", "broker", "seal", "ca"}
+    assert set(body["checks"]) == {"database", "broker", "seal", "ca", "crl"}
     assert all(check["status"] == "ok" for check in body["checks"].values())
     if not settings.REDIS_URL:
         assert body["checks"]["broker"] == {"status": "ok", "detail": "eager"}

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
 from django.conf import settings
 from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
@@ -25,6 +24,7 @@ from organisations.models import LoginCertificate, Person
 from portal import client_certificate
 from portal.middleware import CERT_HEADER, VERIFY_HEADER, ClientCertificateMiddleware
 from tests.conftest import forwarded_by_nginx, pem_header
+from tests.crl_files import write_crl
 
 pytestmark = pytest.mark.django_db
 
@@ -120,37 +120,10 @@ def test_a_revoked_at_written_any_other_way_ends_the_session(joost_logged_in, pk
     assert failure_of(joost_logged_in.get(reverse("home"))) == "revoked"
 
 
-def write_crl(pki_dir: Path, revoked: x509.Certificate, name: str) -> None:
-    """A CRL of ``revoked``'s issuing CA listing it, as a new file in PORTAL_CRL_DIR."""
-    ca_dir = pki_dir / "ca"
-    issuer, key = next(
-        (certificate, ca_dir / f"{path.stem}.key")
-        for path in sorted(ca_dir.glob("*.crt"))
-        if (certificate := x509.load_pem_x509_certificate(path.read_bytes())).subject
-        == revoked.issuer
-    )
-    ca_key = serialization.load_pem_private_key(key.read_bytes(), password=None)
-    now = dt.datetime.now(dt.UTC)
-    crl = (
-        x509.CertificateRevocationListBuilder()
-        .issuer_name(issuer.subject)
-        .last_update(now)
-        .next_update(now + dt.timedelta(days=1))
-        .add_revoked_certificate(
-            x509.RevokedCertificateBuilder()
-            .serial_number(revoked.serial_number)
-            .revocation_date(now)
-            .build()
-        )
-        .sign(ca_key, hashes.SHA256())  # type: ignore[arg-type]
-    )
-    (settings.PORTAL_CRL_DIR / name).write_bytes(crl.public_bytes(serialization.Encoding.DER))
-
-
 def test_a_new_crl_file_listing_the_card_ends_the_session(
     joost_logged_in, pki_dir, chain_verifications
 ):
-    write_crl(pki_dir, joost_leaf(pki_dir), "new.crl")
+    write_crl(pki_dir, joost_leaf(pki_dir), settings.PORTAL_CRL_DIR / "new.crl")
     assert failure_of(joost_logged_in.get(reverse("home"))) == "revoked"
     assert len(chain_verifications) == 1
     assert session_gone(joost_logged_in)
@@ -164,7 +137,7 @@ def test_a_crl_file_rewritten_in_place_ends_the_session(joost_logged_in, pki_dir
         if x509.load_pem_x509_crl(path.read_bytes()).issuer == joost_leaf(pki_dir).issuer
     ]
     persons_crl.unlink()
-    write_crl(pki_dir, joost_leaf(pki_dir), persons_crl.name)
+    write_crl(pki_dir, joost_leaf(pki_dir), persons_crl)
     assert failure_of(joost_logged_in.get(reverse("home"))) == "revoked"
 
 

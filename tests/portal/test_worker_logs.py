@@ -5,12 +5,21 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from django.conf import settings
 
 from tests.celery_worker import Worker
+from tests.e2e.conftest import stop
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE = (ROOT / "docker-compose.yml").read_text()
 
 
 def quiet_redis_db(url: str) -> str:
@@ -21,8 +30,7 @@ def quiet_redis_db(url: str) -> str:
     return urlunsplit(parts._replace(path=f"/{db ^ 8}"))
 
 
-@pytest.mark.parametrize("log_format", ["json", "text"])
-def test_the_worker_logs_ready_in_either_format(pki_dir, tmp_path, log_format):
+def worker_env(pki_dir: Path, tmp_path: Path, log_format: str) -> dict[str, str]:
     if not settings.REDIS_URL:
         pytest.skip("a worker needs REDIS_URL (redis://127.0.0.1:6379/15 in CI)")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PORTAL_", "DATABASE_URL"))}
@@ -36,6 +44,12 @@ def test_the_worker_logs_ready_in_either_format(pki_dir, tmp_path, log_format):
         DEBUG="0",
         PYTHONUNBUFFERED="1",
     )
+    return env
+
+
+@pytest.mark.parametrize("log_format", ["json", "text"])
+def test_the_worker_logs_ready_in_either_format(pki_dir, tmp_path, log_format):
+    env = worker_env(pki_dir, tmp_path, log_format)
     worker = Worker(env, tmp_path / "worker.log")  # waits for "ready."
     worker.stop()
     log = (tmp_path / "worker.log").read_text()
@@ -48,3 +62,49 @@ def test_the_worker_logs_ready_in_either_format(pki_dir, tmp_path, log_format):
     else:
         assert " INFO celery.apps.worker " in ready
         assert ready.endswith(" ready.")
+
+
+# The text banners of `celery worker` and `celery beat` (printed, not logged).
+BANNER = ("[config]", "[queues]", "celery beat v", "Configuration ->")
+
+
+def test_quiet_as_in_compose_drops_the_worker_banner_but_not_ready(pki_dir, tmp_path):
+    assert '["celery", "-A", "portal", "--quiet", "worker",' in COMPOSE
+    worker = Worker(worker_env(pki_dir, tmp_path, "json"), tmp_path / "worker.log", quiet=True)
+    worker.stop()
+    log = (tmp_path / "worker.log").read_text()
+    assert not [marker for marker in BANNER if marker in log], log
+    (ready,) = [line for line in log.splitlines() if "ready." in line]
+    assert json.loads(ready)["message"].endswith(" ready.")
+
+
+def test_quiet_as_in_compose_drops_the_beat_banner(pki_dir, tmp_path):
+    assert '["celery", "-A", "portal", "--quiet", "beat",' in COMPOSE
+    env = worker_env(pki_dir, tmp_path, "json")
+    log = tmp_path / "beat.log"
+    with log.open("wb") as out:
+        beat = subprocess.Popen(
+            [
+                str(Path(sys.executable).with_name("celery")),
+                *("-A", "portal", "--quiet", "beat", "--loglevel", "INFO"),
+                *("--schedule", str(tmp_path / "schedule")),
+            ],
+            cwd=ROOT,
+            env=env,
+            start_new_session=True,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while "beat: Starting..." not in log.read_text() and time.monotonic() < deadline:
+            assert beat.poll() is None, log.read_text()
+            time.sleep(0.1)
+    finally:
+        stop(beat, signal.SIGTERM)
+    lines = log.read_text().splitlines()
+    assert not [marker for marker in BANNER if marker in "\n".join(lines)], lines
+    assert {"logger": "celery.beat", "message": "beat: Starting..."}.items() <= next(
+        json.loads(line) for line in lines if "beat: Starting..." in line
+    ).items()

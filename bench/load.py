@@ -24,7 +24,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.e2e.conftest import BASE_DIR, free_port, running_nginx, stop, wait_for_port
+from tests.e2e.conftest import (
+    BASE_DIR,
+    free_port,
+    gunicorn_argv,
+    running_nginx,
+    spawn,
+    stop,
+    wait_for_port,
+)
 
 
 @dataclass
@@ -68,28 +76,9 @@ def served(database_url: str, pki: Path) -> Iterator[int]:
     )
     port = free_port()
     log = work / "gunicorn.log"
-    gunicorn = Path(sys.executable).with_name("gunicorn")
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [
-                str(gunicorn),
-                "-c",
-                "deploy/gunicorn/gunicorn.conf.py",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                "2",
-                "--access-logfile",
-                "/dev/null",
-                "portal.wsgi",
-            ],
-            cwd=BASE_DIR,
-            env=env,
-            start_new_session=True,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    process = spawn(
+        gunicorn_argv(port, "--workers", "2", "--access-logfile", "/dev/null"), env, log
+    )
     try:
         wait_for_port("127.0.0.1", port, process, "gunicorn", log)
         (work / "private").mkdir()

@@ -34,7 +34,16 @@ import pytest
 import redis
 
 from tests.celery_worker import Worker
-from tests.e2e.conftest import BASE_DIR, free_port, nginx_binary, read_log, stop, wait_for_port
+from tests.e2e.conftest import (
+    BASE_DIR,
+    free_port,
+    gunicorn_argv,
+    nginx_binary,
+    read_log,
+    spawn,
+    stop,
+    wait_for_port,
+)
 
 DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/postgres"
 DEFAULT_REDIS = "redis://127.0.0.1:6379"
@@ -199,16 +208,7 @@ class Stack:
         """Start ``argv`` in a session of its own, its output in logs/<name>.log; with
         ``port``, wait until it answers there (or fail with the tail of ``logs``)."""
         log = self.logs / f"{name}.log"
-        with log.open("ab") as out:
-            process = subprocess.Popen(
-                argv,
-                cwd=BASE_DIR,
-                env=self.env,
-                start_new_session=True,
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
+        process = spawn(argv, self.env, log)
         self.processes[name] = process
         if port is not None:
             with _as_setup_error():
@@ -258,18 +258,7 @@ class Stack:
         bin_dir = Path(sys.executable).parent
         self.spawn(
             "gunicorn",
-            [
-                str(bin_dir / "gunicorn"),
-                "-c",
-                "deploy/gunicorn/gunicorn.conf.py",
-                "--bind",
-                f"127.0.0.1:{self.gunicorn_port}",
-                "--workers",
-                "2",
-                "--graceful-timeout",
-                "3",
-                "portal.wsgi",
-            ],
+            gunicorn_argv(self.gunicorn_port, "--workers", "2", "--graceful-timeout", "3"),
             port=self.gunicorn_port,
         )
         self._wait_until_ready()

@@ -29,7 +29,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -132,6 +132,38 @@ def neighbour_redis_db(url: str) -> str:
     return urlunsplit(parts._replace(path=f"/{served}"))
 
 
+def gunicorn_argv(port: int, *options: str) -> list[str]:
+    """gunicorn as deployed (deploy/gunicorn/gunicorn.conf.py) on 127.0.0.1:``port``: how
+    the end-to-end tests, `make bench` and `make smoke` all start it. Never gunicorn's
+    shared default control socket ($HOME/.gunicorn/gunicorn.ctl)."""
+    return [
+        str(Path(sys.executable).with_name("gunicorn")),
+        *("-c", "deploy/gunicorn/gunicorn.conf.py", "--bind", f"127.0.0.1:{port}"),
+        "--no-control-socket",
+        *options,
+        "portal.wsgi",
+    ]
+
+
+def spawn(
+    argv: list[str], env: dict[str, str], out: Path, err: Path | None = None
+) -> subprocess.Popen[bytes]:
+    """``argv`` from the project's folder in a session of its own (``stop`` ends all its
+    processes), output appended to ``out`` (and ``err``, else ``out`` too)."""
+    with ExitStack() as files:
+        stdout = files.enter_context(out.open("ab"))
+        stderr = files.enter_context(err.open("ab")) if err else subprocess.STDOUT
+        return subprocess.Popen(
+            argv,
+            cwd=BASE_DIR,
+            env=env,
+            start_new_session=True,
+            stdin=subprocess.DEVNULL,
+            stdout=stdout,
+            stderr=stderr,
+        )
+
+
 def wait_for_port(
     host: str, port: int, process: subprocess.Popen[bytes], describe: str, *logs: Path
 ) -> None:
@@ -222,29 +254,7 @@ def portal_server(
 
     port = free_port()
     log = work / "gunicorn.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [
-                str(gunicorn),
-                "-c",
-                "deploy/gunicorn/gunicorn.conf.py",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                "2",
-                # Not gunicorn's shared default $HOME/.gunicorn/gunicorn.ctl.
-                "--no-control-socket",
-                "--graceful-timeout",
-                "3",
-                "portal.wsgi",
-            ],
-            cwd=BASE_DIR,
-            env=env,
-            start_new_session=True,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    process = spawn(gunicorn_argv(port, "--workers", "2", "--graceful-timeout", "3"), env, log)
     worker = None
     try:
         wait_for_port("127.0.0.1", port, process, "gunicorn", log)

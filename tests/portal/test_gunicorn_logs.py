@@ -9,15 +9,11 @@ import json
 import os
 import secrets
 import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import free_port, stop, wait_for_port
-
-BASE_DIR = Path(__file__).resolve().parents[2]
+from tests.e2e.conftest import free_port, gunicorn_argv, spawn, stop, wait_for_port
 
 
 def gunicorn_log(pki_dir: Path, tmp_path: Path, **env: str) -> tuple[list[str], str]:
@@ -44,26 +40,7 @@ def gunicorn_log(pki_dir: Path, tmp_path: Path, **env: str) -> tuple[list[str], 
     )
     port = free_port()
     stderr, stdout = tmp_path / "stderr.log", tmp_path / "stdout.log"
-    with stderr.open("wb") as err, stdout.open("wb") as out:
-        process = subprocess.Popen(
-            [
-                str(Path(sys.executable).with_name("gunicorn")),
-                "-c",
-                "deploy/gunicorn/gunicorn.conf.py",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                "1",
-                "--no-control-socket",
-                "portal.wsgi",
-            ],
-            cwd=BASE_DIR,
-            env=clean,
-            start_new_session=True,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=err,
-        )
+    process = spawn(gunicorn_argv(port, "--workers", "1"), clean, stdout, stderr)
     try:
         wait_for_port("127.0.0.1", port, process, "gunicorn", stderr)
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)

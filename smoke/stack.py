@@ -104,7 +104,6 @@ class Stack:
         self.gunicorn_port = free_port()
         self.https_port = free_port()
         self.http_port = free_port()
-        self.http_listen = False  # whether nginx_conf offers --http-listen (and it was used)
         self.database_created = False
         self.redis_flushed = False
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
@@ -231,7 +230,7 @@ class Stack:
         return sorted(self.logs.glob("worker-*.log"))
 
     def describe(self) -> str:
-        plain = f"http :{self.http_port}" if self.http_listen else "no plain HTTP"
+        plain = f"http :{self.http_port}"
         return (
             f"PostgreSQL {self.database}, Redis {_hide_password(self.redis_url)}, "
             f"gunicorn :{self.gunicorn_port}, worker, beat, nginx https :{self.https_port} "
@@ -300,11 +299,9 @@ class Stack:
         return (self.nginx_prefix / "error.log", self.nginx_prefix / "access.log")
 
     def _nginx_conf(self) -> None:
-        """nginx.conf from ``manage.py nginx_conf``, with the plain-HTTP server for CRLs
-        when the command offers ``--http-listen``."""
+        """nginx.conf from ``manage.py nginx_conf``, with the plain-HTTP server for CRLs."""
         private = self.work / "private"
         private.mkdir(mode=0o700)
-        self.http_listen = "--http-listen" in self.manage("nginx_conf", "--help")
         args = [
             "nginx_conf",
             "--pki",
@@ -315,14 +312,13 @@ class Stack:
             f"127.0.0.1:{self.gunicorn_port}",
             "--prefix",
             str(self.nginx_prefix),
+            "--http-listen",
+            f"127.0.0.1:{self.http_port}",
         ]
-        if self.http_listen:
-            args += ["--http-listen", f"127.0.0.1:{self.http_port}"]
         self.manage(*args)
 
     def _wait_until_ready(self) -> None:
-        """GET /readyz on gunicorn until 200. A portal without the route (404, or the
-        HTTPS redirect in front of it) counts as ready once its port answers."""
+        """GET /readyz on gunicorn until 200: database, broker, seal and CA keys."""
         url = f"http://127.0.0.1:{self.gunicorn_port}/readyz"
         deadline = time.monotonic() + READY_TIMEOUT
         last = ""
@@ -333,8 +329,6 @@ class Stack:
                     if response.status == 200:
                         return
             except urllib.error.HTTPError as error:
-                if error.code in (301, 302, 404):
-                    return
                 last = f"{error.code} {error.read()[:2000].decode(errors='replace')}"
             except OSError as error:
                 last = str(error)

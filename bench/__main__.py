@@ -171,6 +171,9 @@ def run(args: argparse.Namespace, url: str, pki: Path) -> None:
 
     setup_test_environment()
     logging.getLogger("portal").setLevel(logging.WARNING)  # not a line per request
+    # Nor one per task run inline, nor kombu's note on the in-memory broker: one table.
+    logging.getLogger("celery").setLevel(logging.WARNING)
+    logging.getLogger("kombu").setLevel(logging.ERROR)
     settings.ALLOWED_HOSTS = ["*"]
     settings.PORTAL_PROXY_SECRET = proxy_secret.read(pki / proxy_secret.SECRET_FILE)
     began = time.perf_counter()

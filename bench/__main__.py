@@ -166,6 +166,7 @@ def run(args: argparse.Namespace, url: str, pki: Path) -> None:
 
     from certificates.bench_data import bench_data_create
     from core import proxy_secret
+    from core.process import freeze_startup_objects
     from portal import demo_data
     from portal.middleware import CERT_HEADER, VERIFY_HEADER
 
@@ -198,6 +199,8 @@ def run(args: argparse.Namespace, url: str, pki: Path) -> None:
 
         return fetch
 
+    # As gunicorn's and Celery's workers do once started (core/process.py).
+    freeze_startup_objects()
     rows: list[Row] = []
     floor = sampled(get("/bench/floor/"), args.requests)
     if "lists" not in args.skip:

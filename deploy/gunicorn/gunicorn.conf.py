@@ -4,6 +4,7 @@ import multiprocessing
 import os
 
 from core.log_format import FORMATTERS, log_format
+from core.process import freeze_startup_objects
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
@@ -20,6 +21,13 @@ control_socket_disable = True
 # (logger portal.request, with the request id, person and client address; JSON in
 # production); a second line per request in another format would only be noise.
 accesslog = None
+
+
+def post_worker_init(worker: object) -> None:
+    """Once the worker has loaded the portal: no full garbage collection walks it again."""
+    freeze_startup_objects()
+
+
 errorlog = "-"
 # gunicorn's own lines (start-up, workers booted and exited, timeouts) in the portal's
 # format: JSON lines in production, like every other line (core/log_format.py). The

@@ -79,7 +79,7 @@ http {
         ssl_prefer_server_ciphers on;
 
         # Personal (smartcard) certificates: the issuing CAs and their roots.
-        ssl_client_certificate @PKI@/trust-bundle.pem;
+        ssl_client_certificate @TRUST_BUNDLE@;
         ssl_verify_client optional;
         ssl_verify_depth 3;
 
@@ -193,9 +193,11 @@ def render(
     crl_base_path: str = "/crl",
     access_log: str = "",
     error_log: str = "",
+    trust_bundle: Path | str = "",
 ) -> str:
     """nginx.conf; ``http_listen`` adds the plain-HTTP server for the CRLs and CA
-    certificates under ``crl_base_path`` (see ``crl_path``)."""
+    certificates under ``crl_base_path`` (see ``crl_path``). The smartcard CAs nginx
+    asks for are ``trust_bundle``, by default ``pki``/trust-bundle.pem."""
     bind = f"            proxy_bind {proxy_bind};\n" if proxy_bind else ""
     http_server = ""
     if http_listen:
@@ -213,6 +215,7 @@ def render(
         .replace("@BIND@", bind)
         .replace("@ACCESS_LOG@", access_log or "@PREFIX@/access.log")
         .replace("@ERROR_LOG@", error_log or "@PREFIX@/error.log")
+        .replace("@TRUST_BUNDLE@", str(trust_bundle) or "@PKI@/trust-bundle.pem")
         .replace("@PKI@", str(pki))
         .replace("@LISTEN@", listen)
         .replace("@UPSTREAM@", upstream)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 import shutil
 import stat
@@ -212,6 +213,33 @@ def test_nginx_conf_writes_a_config_nginx_accepts(pki_dir, tmp_path):
         text=True,
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_nginx_conf_takes_the_portal_s_trust_bundle_and_warns_when_they_differ(
+    pki_dir, tmp_path, settings
+):
+    """nginx and the portal both check the smartcard chain: one bundle, or a warning."""
+    bundle = tmp_path / "smartcard-cas.pem"
+    bundle.write_bytes((pki_dir / "trust-bundle.pem").read_bytes())
+    options = {"pki": pki_dir, "listen": "127.0.0.1:8443", "upstream": "127.0.0.1:8000"}
+    settings.PORTAL_TRUST_BUNDLE = bundle
+    err = io.StringIO()
+    call_command("nginx_conf", prefix=tmp_path / "a", trust_bundle=bundle, stderr=err, **options)
+    config = (tmp_path / "a" / "nginx.conf").read_text()
+    assert f"ssl_client_certificate {bundle.resolve()};" in config
+    assert "trust-bundle.pem" not in config
+    assert err.getvalue() == ""
+
+    err = io.StringIO()
+    call_command("nginx_conf", prefix=tmp_path / "b", stderr=err, **options)
+    config = (tmp_path / "b" / "nginx.conf").read_text()
+    assert f"ssl_client_certificate {(pki_dir / 'trust-bundle.pem').resolve()};" in config
+    assert "PORTAL_TRUST_BUNDLE" in err.getvalue()
+
+    with pytest.raises(CommandError, match="missing"):
+        call_command(
+            "nginx_conf", prefix=tmp_path / "c", trust_bundle=tmp_path / "none.pem", **options
+        )
 
 
 def test_nginx_conf_refuses_a_bad_address(pki_dir, tmp_path):

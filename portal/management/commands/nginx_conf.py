@@ -21,6 +21,16 @@ class Command(BaseCommand):
         parser.add_argument("--upstream", required=True, metavar="HOST:PORT")
         parser.add_argument("--prefix", required=True, type=Path, metavar="DIR")
         parser.add_argument(
+            "--trust-bundle",
+            type=Path,
+            default=None,
+            metavar="FILE",
+            help=(
+                "The smartcard CAs nginx accepts client certificates from (default "
+                "PKI/trust-bundle.pem); the portal checks against PORTAL_TRUST_BUNDLE."
+            ),
+        )
+        parser.add_argument(
             "--proxy-bind",
             default="",
             metavar="ADDR",
@@ -45,6 +55,7 @@ class Command(BaseCommand):
         prefix: Path,
         proxy_bind: str,
         http_listen: str,
+        trust_bundle: Path | None,
         **options: object,
     ) -> None:
         addresses = [("--listen", listen), ("--upstream", upstream)]
@@ -60,9 +71,18 @@ class Command(BaseCommand):
             except ValueError as error:
                 raise CommandError(str(error)) from None
         pki = pki.resolve()
-        for needed in ("server.crt", "server.key", "trust-bundle.pem"):
-            if not (pki / needed).exists():
-                raise CommandError(f"{pki / needed} is missing: run `manage.py demo_pki` first")
+        bundle = (trust_bundle or pki / "trust-bundle.pem").resolve()
+        for needed in (pki / "server.crt", pki / "server.key", bundle):
+            if not needed.exists():
+                raise CommandError(f"{needed} is missing: run `manage.py demo_pki` first")
+        portal_bundle = settings.PORTAL_TRUST_BUNDLE
+        if portal_bundle is not None and Path(portal_bundle).resolve() != bundle:
+            # nginx and the portal each check the chain: two bundles drift apart.
+            self.stderr.write(
+                f"Warning: nginx accepts client certificates from {bundle}, the portal "
+                f"checks them against PORTAL_TRUST_BUNDLE={portal_bundle}. Use one file "
+                "(--trust-bundle), or keep both the same."
+            )
         # nginx includes PKI/proxy-secret.conf; the portal reads PKI/proxy-secret.
         proxy_secret.ensure(pki)
         prefix = prefix.resolve()
@@ -75,6 +95,7 @@ class Command(BaseCommand):
             proxy_bind=proxy_bind,
             http_listen=http_listen,
             crl_base_path=crl_base_path,
+            trust_bundle=bundle,
         )
         (prefix / "nginx.conf").write_text(config)
         self.stdout.write(self.style.SUCCESS(f"Wrote {prefix / 'nginx.conf'}"))

@@ -474,30 +474,47 @@ def frank_sees_nothing(smoke: Smoke) -> None:
             raise StepFailed(f"frank's {path} shows joost's order or certificate")
 
 
-def forged_header_refused(smoke: Smoke) -> None:
-    """joost's certificate in X-SSL-Client-Cert (+ Verify: SUCCESS) straight to gunicorn."""
+def forged_header_refused(smoke: Smoke) -> str:
+    """joost's certificate in X-SSL-Client-Cert (+ Verify: SUCCESS) straight to gunicorn:
+    a page is not served (no forwarded header counts, so not even HTTPS), and on a path
+    served over plain HTTP the portal logs that it ignored the headers."""
     stack = smoke.stack
     pem = quote((stack.pki / "clients" / "joost.crt").read_text(), safe="")
-    connection = http.client.HTTPConnection("127.0.0.1", stack.gunicorn_port, timeout=15)
-    try:
-        connection.request(
-            "GET",
-            "/servercertificaten/",
-            headers={
-                "Host": "localhost",
-                "X-Forwarded-Proto": "https",
-                "X-SSL-Client-Cert": pem,
-                "X-SSL-Client-Verify": "SUCCESS",
-            },
-        )
-        response = connection.getresponse()
-        body = response.read().decode(errors="replace")
-    finally:
-        connection.close()
-    if response.status == 200 or "Joost" in body or "sessionid=" in str(response.headers):
-        raise StepFailed(f"gunicorn answered {response.status} to forged headers: {body[:300]}")
-    if response.status not in (301, 302, 403):
-        raise StepFailed(f"gunicorn answered {response.status} to forged headers")
+    forged = {
+        "Host": "localhost",
+        "X-Forwarded-Proto": "https",
+        "X-SSL-Client-Cert": pem,
+        "X-SSL-Client-Verify": "SUCCESS",
+    }
+
+    def straight_to_gunicorn(path: str) -> tuple[int, str, str]:
+        connection = http.client.HTTPConnection("127.0.0.1", stack.gunicorn_port, timeout=15)
+        try:
+            connection.request("GET", path, headers=forged)
+            response = connection.getresponse()
+            body = response.read().decode(errors="replace")
+            return response.status, body, str(response.headers)
+        finally:
+            connection.close()
+
+    page, body, headers = straight_to_gunicorn("/servercertificaten/")
+    if page == 200 or "Joost" in body or "sessionid=" in headers:
+        raise StepFailed(f"gunicorn answered {page} to forged headers: {body[:300]}")
+    if page not in (301, 302, 403):
+        raise StepFailed(f"gunicorn answered {page} to forged headers")
+    marker = f"/crl/smoke-forged-{os.getpid()}.crl"
+    straight_to_gunicorn(marker)
+    log = stack.logs / "gunicorn.log"
+    wait_until(
+        lambda: any(
+            "Client-certificate headers ignored" in line and marker in line
+            for line in read_log(log).splitlines()
+        ),
+        "the portal to log the forged headers it ignored",
+        [log],
+        timeout=10,
+    )
+    return f"{page} for a page; the headers logged as ignored"
 
 
 def worker_killed_mid_documents(smoke: Smoke) -> str:

@@ -40,6 +40,8 @@ class Action(models.TextChoices):
     PROFILE_CHANGED = "profile_changed", _("Uitgifteprofiel gewijzigd")
     CAMPAIGN_ADDED = "campaign_added", _("Vervangingscampagne aangemaakt")
     CAMPAIGN_CHANGED = "campaign_changed", _("Vervangingscampagne gewijzigd")
+    OFFICER_ADDED = "officer_added", _("Validatiemedewerker toegevoegd")
+    OFFICER_CHANGED = "officer_changed", _("Validatiemedewerker gewijzigd")
 
 
 class AuditEntry(models.Model):

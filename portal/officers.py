@@ -18,6 +18,8 @@ from django.contrib.auth.models import AbstractUser, Group, Permission
 from django.db import transaction
 from django.db.models import Q
 
+from audit.models import Action
+from audit.services import SYSTEM, audit_record
 from certificates.x509_fields import fingerprint, name_attribute
 from organisations.models import LoginCertificate
 from portal.backends import matching_login_certificates
@@ -136,6 +138,7 @@ def officer_add(
     superuser: bool = False,
     first_name: str = "",
     last_name: str = "",
+    actor_label: str = SYSTEM,
 ) -> list[str]:
     """Make ``username`` a validation officer with ``certificate`` as their card:
     create or update the user (active, staff), put it in the officers' group
@@ -144,9 +147,11 @@ def officer_add(
 
     ``password`` is needed for a new user and set on an existing one only when it
     differs; ``email``, the names and ``superuser`` only ever set (never cleared).
+    What changed goes into the audit log, by ``actor_label`` (who ran the command).
     """
     user_model = get_user_model()
     user = user_model.objects.filter(**{user_model.USERNAME_FIELD: username}).first()
+    created = user is None
     changes: list[str] = []
     if user is None:
         if not password:
@@ -177,4 +182,11 @@ def officer_add(
     changes += officer_card_map(user=user, certificate=certificate)
     if changes:
         logger.info("Officer %s (user %s): %s", username, user.pk, "; ".join(changes))
+        audit_record(
+            action=Action.OFFICER_ADDED if created else Action.OFFICER_CHANGED,
+            obj=user,
+            label=username,
+            actor_label=actor_label,
+            details={"changes": changes},
+        )
     return changes

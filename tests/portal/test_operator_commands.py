@@ -15,6 +15,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
 
+from audit.models import Action, AuditEntry
 from certificates import demo_pki
 from certificates.models import Certificate, IssuingCA
 from certificates.x509_fields import fingerprint
@@ -148,6 +149,20 @@ def test_running_officer_add_again_changes_nothing(no_officers, pki_dir, passwor
 
     assert again.startswith("Nothing changed")
     assert snapshot("vera") == before
+
+
+def test_officer_add_is_in_the_audit_log_with_who_ran_it(no_officers, pki_dir, password_file):
+    officer_add("vera", card=card(pki_dir, "validatie"), password_file=password_file)
+    officer_add("vera", card=card(pki_dir, "validatie"), password_file=password_file)
+    officer_add("vera", card=card(pki_dir, "validatie"), superuser=True)
+
+    entries = AuditEntry.objects.filter(object_type="user", object_label="vera").order_by("pk")
+    assert [e.action for e in entries] == [Action.OFFICER_ADDED, Action.OFFICER_CHANGED]
+    added, changed = entries
+    assert added.actor_label.startswith("manage.py officer_add (")
+    assert "user created" in added.details["changes"]
+    assert any("card mapped" in change for change in added.details["changes"])
+    assert changed.details["changes"] == ["is_superuser set to True"]
 
 
 def test_the_seeded_officer_is_already_what_officer_add_makes(pki_dir):

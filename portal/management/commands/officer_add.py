@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import getpass
+import os
 import sys
 from pathlib import Path
 
@@ -124,6 +125,7 @@ class Command(BaseCommand):
                 password=password,
                 email=email or None,
                 superuser=superuser,
+                actor_label=f"manage.py officer_add ({_operator()})",
             )
         except OfficerError as exc:
             raise CommandError(str(exc)) from None
@@ -164,3 +166,11 @@ class Command(BaseCommand):
                 continue
             return password
         raise CommandError("No password set.")
+
+
+def _operator() -> str:
+    """Who runs the command, as the operating system knows them (for the audit log)."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # a uid without a name, as in some containers
+        return f"uid {os.getuid()}"

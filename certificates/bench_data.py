@@ -38,20 +38,21 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
-from django.conf import settings
 from django.db import connection, models, transaction
 from django.db.models import Max
 from django.utils import timezone
 from psycopg.copy import QueuedLibpqWriter
 from psycopg.types.json import Jsonb
 
+from certificates.ca.base import CAUnavailable
+from certificates.ca.local import ca_dir
+from certificates.demo_pki import key_usage_bits
 from certificates.fields import LazyCertificate
 from certificates.models import Card, Certificate, IssuingCA, Kind, Product, RevocationReason
 from certificates.x509_fields import fingerprint
@@ -188,18 +189,13 @@ class _Issuer:
     key: Any
 
 
-def _ca_dir() -> Path:
-    if settings.PORTAL_CA_DIR is not None:
-        return Path(settings.PORTAL_CA_DIR)
-    if settings.PORTAL_PKI_DIR is not None:
-        return Path(settings.PORTAL_PKI_DIR) / "ca"
-    raise BenchDataError("Neither PORTAL_CA_DIR nor PORTAL_PKI_DIR is set: no CA keys.")
-
-
 def _issuer(slug: str, cache: dict[str, _Issuer]) -> _Issuer:
     if slug in cache:
         return cache[slug]
-    directory = _ca_dir()
+    try:
+        directory = ca_dir()
+    except CAUnavailable as error:
+        raise BenchDataError(str(error)) from None
     crt, key = directory / f"{slug}.crt", directory / f"{slug}.key"
     if not (crt.exists() and key.exists()):
         raise BenchDataError(f"No key for CA {slug!r} in {directory} (run manage.py demo_pki).")
@@ -296,28 +292,14 @@ class _Templates:
             attributes.append(x509.NameAttribute(NameOID.SERIAL_NUMBER, placeholders["number"]))
         subject = x509.Name(attributes)
         issuer = spec.issuer
-        usages = dict.fromkeys(
-            (
-                "digital_signature",
-                "content_commitment",
-                "key_encipherment",
-                "data_encipherment",
-                "key_agreement",
-                "key_cert_sign",
-                "crl_sign",
-                "encipher_only",
-                "decipher_only",
-            ),
-            False,
-        )
         if spec.kind == Kind.SERVER:
-            usages.update(digital_signature=True, key_encipherment=True)
+            usage = key_usage_bits(digital_signature=True, key_encipherment=True)
         elif spec.kind == Kind.ESEAL:
-            usages.update(digital_signature=True, content_commitment=True)
+            usage = key_usage_bits(digital_signature=True, content_commitment=True)
         elif spec.usage == "signature":
-            usages.update(content_commitment=True)
+            usage = key_usage_bits(content_commitment=True)
         else:
-            usages.update(digital_signature=True)
+            usage = key_usage_bits(digital_signature=True)
         builder = (
             x509.CertificateBuilder()
             .subject_name(subject)
@@ -327,7 +309,7 @@ class _Templates:
             .not_valid_before(_NOT_BEFORE)
             .not_valid_after(_NOT_AFTER)
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(x509.KeyUsage(**usages), critical=True)
+            .add_extension(usage, critical=True)
             .add_extension(
                 x509.SubjectKeyIdentifier.from_public_key(self.key.public_key()), critical=False
             )

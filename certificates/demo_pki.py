@@ -252,7 +252,7 @@ def _ca_name(spec: CASpec) -> x509.Name:
     )
 
 
-def _key_usage(**set_bits: bool) -> x509.KeyUsage:
+def key_usage_bits(**set_bits: bool) -> x509.KeyUsage:
     """A keyUsage with only the named bits set."""
     bits = dict.fromkeys(
         [
@@ -298,7 +298,7 @@ def _ca_certificate(
         .not_valid_before(start)
         .not_valid_after(start + dt.timedelta(days=365 * years))
         .add_extension(x509.BasicConstraints(ca=True, path_length=path_length), critical=True)
-        .add_extension(_key_usage(key_cert_sign=True, crl_sign=True), critical=True)
+        .add_extension(key_usage_bits(key_cert_sign=True, crl_sign=True), critical=True)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(signer_key.public_key()),
@@ -387,7 +387,7 @@ def issue_leaf(
         .not_valid_before(start)
         .not_valid_after(end)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(_key_usage(**usages), critical=True)
+        .add_extension(key_usage_bits(**usages), critical=True)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer.key.public_key()),

@@ -59,9 +59,7 @@ class Total:
 
 def bounded_count(queryset: QuerySet[Any], limit: int | None = None) -> Total:
     """Count at most ``limit + 1`` rows (a LIMIT subquery): cheap at any size."""
-    limit = exact_count_limit() if limit is None else limit
-    counted = queryset.order_by().values("pk")[: limit + 1].count()
-    return Total(count=min(counted, limit), exact=counted <= limit, limit=limit)
+    return bounded_counts({"rows": queryset}, limit)["rows"]
 
 
 def bounded_counts(

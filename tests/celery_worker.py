@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import read_log, stop
+from tests.e2e.conftest import read_log, spawn, stop
 
 BASE_DIR = Path(__file__).resolve().parents[1]
 WAIT = 60  # seconds
@@ -23,30 +22,25 @@ class Worker:
 
     def __init__(self, env: dict[str, str], log: Path, *, quiet: bool = False) -> None:
         self.log = log
-        with log.open("ab") as out:
-            self.process = subprocess.Popen(
-                [
-                    str(Path(sys.executable).with_name("celery")),
-                    "-A",
-                    "portal",
-                    # As compose runs it: no text banner (tests/portal/test_worker_logs.py).
-                    *(["--quiet"] if quiet else []),
-                    "worker",
-                    "--pool=prefork",
-                    "--concurrency=1",
-                    "--loglevel=INFO",
-                    "--without-gossip",
-                    "--without-mingle",
-                    "--without-heartbeat",
-                    f"--hostname=test-{os.getpid()}-{time.monotonic_ns()}@%h",
-                ],
-                cwd=BASE_DIR,
-                env=env,
-                start_new_session=True,
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
+        self.process = spawn(
+            [
+                str(Path(sys.executable).with_name("celery")),
+                "-A",
+                "portal",
+                # As compose runs it: no text banner (tests/portal/test_worker_logs.py).
+                *(["--quiet"] if quiet else []),
+                "worker",
+                "--pool=prefork",
+                "--concurrency=1",
+                "--loglevel=INFO",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                f"--hostname=test-{os.getpid()}-{time.monotonic_ns()}@%h",
+            ],
+            env,
+            log,
+        )
         self._wait_for("ready.")
 
     def _wait_for(self, text: str) -> None:

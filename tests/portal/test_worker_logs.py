@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -16,7 +15,7 @@ import pytest
 from django.conf import settings
 
 from tests.celery_worker import Worker
-from tests.e2e.conftest import stop
+from tests.e2e.conftest import spawn, stop
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = (ROOT / "docker-compose.yml").read_text()
@@ -31,12 +30,18 @@ def quiet_redis_db(url: str) -> str:
 
 
 def worker_env(pki_dir: Path, tmp_path: Path, log_format: str) -> dict[str, str]:
-    if not settings.REDIS_URL:
-        pytest.skip("a worker needs REDIS_URL (redis://127.0.0.1:6379/15 in CI)")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PORTAL_", "DATABASE_URL"))}
+    """The worker's environment: a Redis database no test queues tasks in, or without
+    REDIS_URL (the embedded default) Celery's in-memory broker, which is all a worker
+    needs to start and log; these tests give it no task."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("PORTAL_", "DATABASE_URL", "REDIS_URL"))
+    }
+    if settings.REDIS_URL:
+        env["REDIS_URL"] = quiet_redis_db(settings.REDIS_URL)
     env.update(
         DJANGO_SETTINGS_MODULE="portal.settings",
-        REDIS_URL=quiet_redis_db(settings.REDIS_URL),
         PORTAL_PKI_DIR=str(pki_dir),
         PORTAL_LOG_FORMAT=log_format,
         PORTAL_VAR_DIR=str(tmp_path),
@@ -82,20 +87,15 @@ def test_quiet_as_in_compose_drops_the_beat_banner(pki_dir, tmp_path):
     assert '["celery", "-A", "portal", "--quiet", "beat",' in COMPOSE
     env = worker_env(pki_dir, tmp_path, "json")
     log = tmp_path / "beat.log"
-    with log.open("wb") as out:
-        beat = subprocess.Popen(
-            [
-                str(Path(sys.executable).with_name("celery")),
-                *("-A", "portal", "--quiet", "beat", "--loglevel", "INFO"),
-                *("--schedule", str(tmp_path / "schedule")),
-            ],
-            cwd=ROOT,
-            env=env,
-            start_new_session=True,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    beat = spawn(
+        [
+            str(Path(sys.executable).with_name("celery")),
+            *("-A", "portal", "--quiet", "beat", "--loglevel", "INFO"),
+            *("--schedule", str(tmp_path / "schedule")),
+        ],
+        env,
+        log,
+    )
     try:
         deadline = time.monotonic() + 60
         while "beat: Starting..." not in log.read_text() and time.monotonic() < deadline:
